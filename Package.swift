@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+// swift-dni: training neural networks with synthetic gradients
+// (Decoupled Neural Interfaces, Jaderberg et al. 2016, arXiv:1608.05343).
+import PackageDescription
+
+let package = Package(
+    name: "swift-dni",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Linalg", targets: ["Linalg"]),
+        .library(name: "DNI", targets: ["DNI"]),
+        .library(name: "DNIReports", targets: ["DNIReports"]),
+        .executable(name: "dni", targets: ["dni"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Dense row-major Float matrices, GEMM kernels, element-wise kernels, seeded RNG.
+        .target(name: "Linalg"),
+        // Layers, losses, optimizers, synthesizers, stages, training methods, data sets.
+        .target(name: "DNI", dependencies: ["Linalg"]),
+        // Metrics (JSON Lines) to self-contained HTML reports with inline SVG charts.
+        .target(name: "DNIReports"),
+        // The commands of the `dni` tool, as a library so that tests can drive them.
+        .target(
+            name: "DNICommandLine",
+            dependencies: [
+                "DNI", "DNIReports", "Linalg",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "dni", dependencies: ["DNICommandLine"]),
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "DNITests", dependencies: ["DNI", "Linalg"]),
+        .testTarget(name: "DNICommandLineTests", dependencies: ["DNICommandLine", "DNI"]),
+    ]
+)

@@ -1,0 +1,94 @@
+import ArgumentParser
+import DNI
+import Linalg
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The `dni` command: train networks with synthetic gradients (Jaderberg et al. 2016).
+public struct DNICommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "dni",
+        abstract: "Train neural networks with synthetic gradients (Decoupled Neural Interfaces).",
+        version: DNIVersion.string,
+        subcommands: [Info.self]
+    )
+
+    public init() {}
+
+    /// Parses the process arguments, runs the chosen command and exits with the status of
+    /// DESIGN.md §4: 0 success, 1 training failed, 2 bad input — one line on standard error,
+    /// never a crash trace.
+    public static func runAsMain(_ arguments: [String]? = nil) -> Never {
+        let status = run(arguments: arguments ?? Array(CommandLine.arguments.dropFirst()))
+        terminateProcess(status)
+    }
+
+    /// Runs `arguments` and returns the exit status instead of exiting (for tests).
+    public static func run(arguments: [String]) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch {
+            return report(error)
+        }
+    }
+
+    /// Prints `error` as one line (or help text) and returns its exit status.
+    static func report(_ error: Error) -> Int32 {
+        if let failure = error as? TrainingFailure {
+            printError("dni: training failed: \(failure.description)")
+            return 1
+        }
+        if let failure = error as? InputError {
+            printError("dni: \(failure.description)")
+            return 2
+        }
+        let code = exitCode(for: error)
+        if code == .success {
+            // --help and --version: the parser's text on standard output.
+            print(fullMessage(for: error))
+            return 0
+        }
+        let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        printError("dni: \(message)")
+        return 2
+    }
+}
+
+/// Writes one line to standard error.
+func printError(_ line: String) {
+    var stream = StandardError()
+    print(line, to: &stream)
+}
+
+/// Standard error as a `TextOutputStream`.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var bytes = Array(string.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = systemWrite(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+}
+
+/// Ends the process with `status` (the C library's `exit`, which flushes standard output).
+func terminateProcess(_ status: Int32) -> Never {
+    exit(status)
+}
+
+/// The POSIX `write` system call.
+private func systemWrite(_ descriptor: Int32, _ pointer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, pointer, count)
+}

@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Element-wise kernels, broadcasts and reductions. Each writes into a matrix the caller owns
+/// (resized in place, keeping capacity), so a training step reuses its buffers.
+extension Matrix {
+    /// Adds the `1 × columns` row `bias` to every row: `self[r, :] += bias`.
+    public mutating func addRowVector(_ bias: Matrix) {
+        precondition(bias.rows == 1 && bias.columns == columns, "bias must be 1×\(columns), is \(bias.rows)×\(bias.columns)")
+        let columns = self.columns, rows = self.rows
+        bias.withUnsafeBufferPointer { b in
+            withUnsafeMutableBufferPointer { x in
+                for r in 0..<rows {
+                    let base = r * columns
+                    for c in 0..<columns { x[base + c] += b[c] }
+                }
+            }
+        }
+    }
+
+    /// Writes `scale · Σ_r self[r, :]` (a `1 × columns` row) into `result`, or adds it when
+    /// `accumulate` is true.
+    public func sumRows(scale: Float = 1, into result: inout Matrix, accumulate: Bool = false) {
+        if !accumulate { result.resize(rows: 1, columns: columns); result.fill(0) }
+        precondition(result.rows == 1 && result.columns == columns, "sumRows: result must be 1×\(columns)")
+        let columns = self.columns, rows = self.rows
+        withUnsafeBufferPointer { x in
+            result.withUnsafeMutableBufferPointer { out in
+                for r in 0..<rows {
+                    let base = r * columns
+                    for c in 0..<columns { out[c] += scale * x[base + c] }
+                }
+            }
+        }
+    }
+
+    /// Makes `self` a copy of `source` (same shape and values), reusing this matrix's capacity.
+    public mutating func assign(_ source: Matrix) {
+        resize(rows: source.rows, columns: source.columns)
+        source.withUnsafeBufferPointer { s in
+            withUnsafeMutableBufferPointer { d in
+                for i in d.indices { d[i] = s[i] }
+            }
+        }
+    }
+
+    /// `self += alpha · x` (same shapes).
+    public mutating func add(_ x: Matrix, scaledBy alpha: Float = 1) {
+        precondition(x.rows == rows && x.columns == columns, "add: shapes \(x.shape) and \(shape) differ")
+        x.withUnsafeBufferPointer { s in
+            withUnsafeMutableBufferPointer { d in
+                for i in d.indices { d[i] += alpha * s[i] }
+            }
+        }
+    }
+
+    /// `self *= alpha`.
+    public mutating func scale(by alpha: Float) {
+        withUnsafeMutableBufferPointer { d in
+            for i in d.indices { d[i] *= alpha }
+        }
+    }
+
+    /// Writes `f(self[i])` into `result[i]` for every element, resizing `result` to this shape.
+    @inlinable
+    public func map(into result: inout Matrix, _ f: (Float) -> Float) {
+        result.resize(rows: rows, columns: columns)
+        withUnsafeBufferPointer { s in
+            result.withUnsafeMutableBufferPointer { d in
+                for i in d.indices { d[i] = f(s[i]) }
+            }
+        }
+    }
+
+    /// Writes `f(self[i], other[i])` into `result[i]`, resizing `result` to this shape.
+    @inlinable
+    public func zip(_ other: Matrix, into result: inout Matrix, _ f: (Float, Float) -> Float) {
+        precondition(other.rows == rows && other.columns == columns, "zip: shapes \(shape) and \(other.shape) differ")
+        result.resize(rows: rows, columns: columns)
+        withUnsafeBufferPointer { s in
+            other.withUnsafeBufferPointer { o in
+                result.withUnsafeMutableBufferPointer { d in
+                    for i in d.indices { d[i] = f(s[i], o[i]) }
+                }
+            }
+        }
+    }
+
+    /// Σ self[i] · other[i], accumulated in `Double`.
+    public func dot(_ other: Matrix) -> Double {
+        precondition(other.count == count, "dot: sizes \(count) and \(other.count) differ")
+        return withUnsafeBufferPointer { s in
+            other.withUnsafeBufferPointer { o in
+                var sum = 0.0
+                for i in s.indices { sum += Double(s[i]) * Double(o[i]) }
+                return sum
+            }
+        }
+    }
+
+    /// The Frobenius norm √(Σ self[i]²), accumulated in `Double`.
+    public func norm() -> Double { dot(self).squareRoot() }
+
+    /// The largest |self[i]|, or 0 for an empty matrix.
+    public func maxAbsolute() -> Float {
+        withUnsafeBufferPointer { s in s.reduce(0) { Swift.max($0, abs($1)) } }
+    }
+
+    /// True when every element is finite (no NaN or infinity).
+    public var isFinite: Bool {
+        withUnsafeBufferPointer { s in s.allSatisfy { $0.isFinite } }
+    }
+
+    /// Copies the columns of `left` and then those of `right` side by side into `self`:
+    /// `self = [left | right]`, both with the same number of rows.
+    public mutating func concatenateColumns(_ left: Matrix, _ right: Matrix) {
+        precondition(left.rows == right.rows, "concatenateColumns: row counts \(left.rows) and \(right.rows) differ")
+        let width = left.columns + right.columns
+        resize(rows: left.rows, columns: width)
+        let leftColumns = left.columns, rightColumns = right.columns, rows = left.rows
+        left.withUnsafeBufferPointer { l in
+            right.withUnsafeBufferPointer { r in
+                withUnsafeMutableBufferPointer { d in
+                    for row in 0..<rows {
+                        for c in 0..<leftColumns { d[row * width + c] = l[row * leftColumns + c] }
+                        for c in 0..<rightColumns { d[row * width + leftColumns + c] = r[row * rightColumns + c] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Copies columns `range` of `source` into `self` (resized to `source.rows × range.count`).
+    public mutating func copyColumns(_ range: Range<Int>, of source: Matrix) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= source.columns, "copyColumns: range out of bounds")
+        resize(rows: source.rows, columns: range.count)
+        let width = range.count, sourceColumns = source.columns, start = range.lowerBound, rows = source.rows
+        source.withUnsafeBufferPointer { s in
+            withUnsafeMutableBufferPointer { d in
+                for row in 0..<rows {
+                    for c in 0..<width { d[row * width + c] = s[row * sourceColumns + start + c] }
+                }
+            }
+        }
+    }
+
+    /// Copies the rows listed in `indices` of `source` into `self`, in that order (a batch gather).
+    public mutating func gatherRows<C: Collection>(_ indices: C, of source: Matrix) where C.Element == Int {
+        let width = source.columns
+        resize(rows: indices.count, columns: width)
+        source.withUnsafeBufferPointer { s in
+            withUnsafeMutableBufferPointer { d in
+                var row = 0
+                for index in indices {
+                    let from = index * width, to = row * width
+                    for c in 0..<width { d[to + c] = s[from + c] }
+                    row += 1
+                }
+            }
+        }
+    }
+}
+
+/// The logistic function σ(x) = 1 / (1 + e^(−x)).
+@inlinable
+public func sigmoid(_ x: Float) -> Float {
+    1 / (1 + expf(-x))
+}
+
+/// The hyperbolic tangent, from the platform's math library.
+@inlinable
+public func hyperbolicTangent(_ x: Float) -> Float {
+    tanhf(x)
+}
+
+/// The natural exponential, from the platform's math library.
+@inlinable
+public func exponential(_ x: Float) -> Float {
+    expf(x)
+}
+
+/// The natural logarithm, from the platform's math library.
+@inlinable
+public func logarithm(_ x: Float) -> Float {
+    logf(x)
+}

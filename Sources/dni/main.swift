@@ -1,0 +1,3 @@
+import DNICommandLine
+
+DNICommand.runAsMain()
