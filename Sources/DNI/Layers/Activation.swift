@@ -1,0 +1,53 @@
+import Linalg
+
+/// An element-wise nonlinearity.
+public enum ActivationFunction: String, Sendable, CaseIterable {
+    /// σ(x) = 1 / (1 + e^(−x)); σ′ = y(1 − y). The post's only nonlinearity.
+    case sigmoid
+    /// max(0, x); derivative 1 where y > 0.
+    case relu
+    /// tanh(x); derivative 1 − y².
+    case tanh
+}
+
+/// A layer applying ``ActivationFunction`` element-wise: `y = f(x)`, `∂ℓ/∂x = ∂ℓ/∂y ⊙ f′`,
+/// with f′ computed from the saved output y.
+public final class Activation: Layer {
+    /// The function applied.
+    public let function: ActivationFunction
+    public let inputSize: Int
+    public var outputSize: Int { inputSize }
+    public var parameters: [Parameter] { [] }
+
+    private var output = Matrix.empty
+    private var inputGradient = Matrix.empty
+    private var hasSavedOutput = false
+
+    /// An activation layer over `size` features.
+    public init(_ function: ActivationFunction, size: Int) {
+        self.function = function
+        self.inputSize = size
+    }
+
+    public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
+        switch function {
+        case .sigmoid: input.map(into: &output) { Linalg.sigmoid($0) }
+        case .relu: input.map(into: &output) { max($0, 0) }
+        case .tanh: input.map(into: &output) { hyperbolicTangent($0) }
+        }
+        hasSavedOutput = mode != .inference
+        return output
+    }
+
+    public func backward(_ outputGradient: Matrix, needsInputGradient: Bool) -> Matrix {
+        precondition(hasSavedOutput, "Activation.backward needs a training forward pass first")
+        hasSavedOutput = false
+        guard needsInputGradient else { return .empty }
+        switch function {
+        case .sigmoid: outputGradient.zip(output, into: &inputGradient) { g, y in g * y * (1 - y) }
+        case .relu: outputGradient.zip(output, into: &inputGradient) { g, y in y > 0 ? g : 0 }
+        case .tanh: outputGradient.zip(output, into: &inputGradient) { g, y in g * (1 - y * y) }
+        }
+        return inputGradient
+    }
+}

@@ -1,0 +1,57 @@
+/// Metrics of one finished epoch.
+public struct EpochRecord: Sendable, Equatable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Mean training loss over the epoch's steps.
+    public var trainLoss: Double
+    /// Mean synthesizer regression loss over the epoch's steps (0 without synthesizers).
+    public var synthesizerLoss: Double
+    /// Metrics on the held-out test set after the epoch.
+    public var test: Evaluation
+    /// Wall-clock seconds of this epoch's training steps (evaluation excluded).
+    public var seconds: Double
+    /// Wall-clock seconds of training since the run began (evaluation excluded).
+    public var elapsedSeconds: Double
+}
+
+/// Synthetic-gradient quality at every stage, measured by ``Network/probe(input:target:condition:)``.
+public struct ProbeRecord: Sendable, Equatable {
+    /// 1-based epoch during which the probe ran.
+    public var epoch: Int
+    /// Training steps completed before the probe (over the whole run).
+    public var step: Int
+    /// One entry per stage with a synthesizer.
+    public var stages: [StageProbe]
+}
+
+/// The outcome of a whole training run.
+public struct TrainingSummary: Sendable, Equatable {
+    /// Task name (`addition`, `mnist`).
+    public var task: String
+    /// The training method.
+    public var method: TrainingMethod
+    /// How stages were scheduled (`sequential`).
+    public var execution: String
+    /// Epochs trained.
+    public var epochs: Int
+    /// The run's seed.
+    public var seed: UInt64
+    /// Mean training loss of the last epoch.
+    public var trainLoss: Double
+    /// Final test metrics.
+    public var test: Evaluation
+    /// Training seconds (evaluation excluded).
+    public var seconds: Double
+    /// Training examples processed per second of training.
+    public var samplesPerSecond: Double
+}
+
+/// What a training run reports as it goes.
+public enum TrainingEvent: Sendable {
+    /// A step finished: (epoch, step within the epoch, steps per epoch, running mean loss).
+    case step(epoch: Int, step: Int, stepsPerEpoch: Int, meanLoss: Double)
+    /// An epoch finished.
+    case epoch(EpochRecord)
+    /// A gradient probe ran.
+    case probe(ProbeRecord)
+}

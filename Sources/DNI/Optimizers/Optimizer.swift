@@ -1,0 +1,11 @@
+/// Updates parameters from their gradients: θ ← θ − step(∂L/∂θ). Gradient *descent*.
+///
+/// An optimizer instance serves one fixed list of parameters (one stage, or one synthesizer)
+/// and keeps any per-parameter state (momentum, moment estimates) in the same order.
+public protocol Optimizer: AnyObject {
+    /// The step size; a schedule may change it between steps.
+    var learningRate: Float { get set }
+
+    /// Applies one update to each parameter from its `gradient`.
+    func update(_ parameters: [Parameter])
+}

@@ -1,0 +1,128 @@
+import Linalg
+
+/// How a run iterates over its data.
+public struct TrainingOptions: Sendable, Equatable {
+    /// Passes over the training set.
+    public var epochs: Int
+    /// Examples per step; the last partial batch of each shuffled epoch is dropped.
+    public var batchSize: Int
+    /// Probe synthetic-gradient quality every this many steps (nil: never). Off the training
+    /// path: a run with probes trains exactly as one without.
+    public var probeEvery: Int?
+    /// Seed of the shuffling.
+    public var seed: UInt64
+    /// Multiply every stage's learning rate by `learningRateDecay` at each epoch in
+    /// `learningRateDecayEpochs` (a step schedule; 1-based epochs at whose start it applies).
+    public var learningRateDecayEpochs: [Int]
+    /// The factor of the step schedule.
+    public var learningRateDecay: Float
+
+    /// Options for `epochs` passes in batches of `batchSize`.
+    public init(epochs: Int, batchSize: Int, probeEvery: Int? = nil, seed: UInt64 = 1,
+                learningRateDecayEpochs: [Int] = [], learningRateDecay: Float = 0.1) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.probeEvery = probeEvery
+        self.seed = seed
+        self.learningRateDecayEpochs = learningRateDecayEpochs
+        self.learningRateDecay = learningRateDecay
+    }
+}
+
+/// Trains a ``Network`` on a ``Dataset`` epoch by epoch, stage after stage on one thread
+/// (sequential execution: bit-for-bit reproducible for a seed).
+public struct Trainer {
+    /// The network trained.
+    public let network: Network
+    /// The data.
+    public let dataset: Dataset
+    /// Iteration options.
+    public let options: TrainingOptions
+
+    /// A trainer of `network` on `dataset`.
+    public init(network: Network, dataset: Dataset, options: TrainingOptions) throws {
+        guard options.epochs >= 1 else { throw InputError("--epochs must be at least 1, got \(options.epochs)") }
+        guard options.batchSize >= 1 else { throw InputError("--batch-size must be at least 1, got \(options.batchSize)") }
+        guard options.batchSize <= dataset.trainCount else {
+            throw InputError("--batch-size \(options.batchSize) is larger than the training set (\(dataset.trainCount) examples)")
+        }
+        if let every = options.probeEvery, every < 1 { throw InputError("--probe-every must be at least 1, got \(every)") }
+        self.network = network
+        self.dataset = dataset
+        self.options = options
+    }
+
+    /// Runs every epoch, reporting progress to `onEvent`; throws ``TrainingFailure`` when the
+    /// loss stops being finite.
+    public func run(onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
+        var generator = SeededGenerator(seed: options.seed &+ 0x5EED_0F_5A_FF1E)
+        let stepsPerEpoch = dataset.trainCount / options.batchSize
+        var order = Array(0..<dataset.trainCount)
+        var batchInputs = Matrix(rows: options.batchSize, columns: dataset.inputSize)
+        var batchTargets = Matrix(rows: options.batchSize, columns: dataset.outputSize)
+        let clock = ContinuousClock()
+        var elapsed = Duration.zero
+        var globalStep = 0
+        var lastRecord: EpochRecord?
+        for epoch in 1...options.epochs {
+            if options.learningRateDecayEpochs.contains(epoch) {
+                network.scaleLearningRates(by: options.learningRateDecay)
+            }
+            generator.shuffle(&order)
+            var lossSum = 0.0, synthesizerLossSum = 0.0
+            var epochTime = Duration.zero
+            for step in 0..<stepsPerEpoch {
+                let batch = order[(step * options.batchSize)..<((step + 1) * options.batchSize)]
+                batchInputs.gatherRows(batch, of: dataset.trainInputs)
+                batchTargets.gatherRows(batch, of: dataset.trainTargets)
+                if let every = options.probeEvery, globalStep % every == 0 {
+                    let stages = network.probe(input: batchInputs, target: batchTargets)
+                    if !stages.isEmpty { onEvent(.probe(ProbeRecord(epoch: epoch, step: globalStep, stages: stages))) }
+                }
+                let start = clock.now
+                let result = network.trainStep(input: batchInputs, target: batchTargets)
+                epochTime += clock.now - start
+                guard result.loss.isFinite else { throw divergence(epoch: epoch, step: step, input: batchInputs) }
+                lossSum += result.loss
+                synthesizerLossSum += result.synthesizerLoss
+                globalStep += 1
+                onEvent(.step(epoch: epoch, step: step + 1, stepsPerEpoch: stepsPerEpoch,
+                              meanLoss: lossSum / Double(step + 1)))
+            }
+            elapsed += epochTime
+            let test = network.evaluate(inputs: dataset.testInputs, targets: dataset.testTargets, kind: dataset.kind)
+            let record = EpochRecord(
+                epoch: epoch, trainLoss: lossSum / Double(stepsPerEpoch),
+                synthesizerLoss: synthesizerLossSum / Double(stepsPerEpoch), test: test,
+                seconds: epochTime.seconds, elapsedSeconds: elapsed.seconds)
+            lastRecord = record
+            onEvent(.epoch(record))
+        }
+        let record = lastRecord!
+        let seconds = elapsed.seconds
+        return TrainingSummary(
+            task: dataset.name, method: network.method, execution: "sequential", epochs: options.epochs,
+            seed: options.seed, trainLoss: record.trainLoss, test: record.test, seconds: seconds,
+            samplesPerSecond: seconds > 0 ? Double(stepsPerEpoch * options.batchSize * options.epochs) / seconds : 0)
+    }
+
+    /// A failure naming the step and the lowest stage whose output is no longer finite.
+    private func divergence(epoch: Int, step: Int, input: Matrix) -> TrainingFailure {
+        var activation = input
+        for (index, stage) in network.stages.enumerated() {
+            activation = stage.forward(activation, mode: .inference)
+            if !activation.isFinite {
+                return TrainingFailure("the loss diverged at epoch \(epoch), step \(step + 1): stage \(index + 1) of \(network.stages.count) produced non-finite activations (lower the learning rate)")
+            }
+        }
+        return TrainingFailure("the loss diverged at epoch \(epoch), step \(step + 1): the loss is not finite (lower the learning rate)")
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    public var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import DNI
+
+extension DNICommand {
+    /// `dni compare`: the same task, data and seed under several methods, side by side.
+    struct Compare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train the same network with several methods and compare them side by side.")
+
+        @Option(help: "Comma-separated methods to compare.")
+        var methods: String = "backprop,dni,cdni"
+
+        @OptionGroup var arguments: TrainingArguments
+
+        func run() throws {
+            let methods = try parseMethods(self.methods)
+            var summaries: [TrainingSummary] = []
+            for method in methods {
+                let experiment = try arguments.additionExperiment(method: method)
+                var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: true)
+                let summary = try experiment.run(probeEvery: arguments.probeEvery) { event in
+                    reporter.handle(event, totalEpochs: experiment.epochs)
+                }
+                if arguments.json { print(summary.jsonLine.description) }
+                summaries.append(summary)
+            }
+            if !arguments.json { print(SummaryTable(summaries: summaries).render()) }
+        }
+    }
+}
+
+/// Parses `"backprop,dni"` into methods, or throws an ``InputError`` naming the bad one.
+func parseMethods(_ text: String) throws -> [TrainingMethod] {
+    let names = text.split(separator: ",").map { $0.trimmingWhitespace() }
+    guard !names.isEmpty else { throw InputError("--methods needs at least one method") }
+    return try names.map { name in
+        guard let method = TrainingMethod(rawValue: name) else {
+            throw InputError("--methods: unknown method '\(name)' (choose from \(TrainingMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return method
+    }
+}

@@ -1,0 +1,93 @@
+import DNI
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Shows training progress: JSON Lines with `--json`, a redrawn progress bar on a terminal,
+/// and one plain line per epoch when standard output is a pipe or a file.
+struct ProgressReporter {
+    enum Style { case json, bar, lines }
+
+    let style: Style
+    /// Tag for JSON lines and text (set when several methods share one output).
+    let method: TrainingMethod
+    let tagLines: Bool
+    private let clock = ContinuousClock()
+    private var lastDraw: ContinuousClock.Instant?
+
+    init(json: Bool, method: TrainingMethod, tagLines: Bool) {
+        self.style = json ? .json : (isatty(STDOUT_FILENO) == 1 ? .bar : .lines)
+        self.method = method
+        self.tagLines = tagLines
+    }
+
+    mutating func handle(_ event: TrainingEvent, totalEpochs: Int) {
+        switch (style, event) {
+        case (.json, .epoch(let record)):
+            emit(record.jsonLine(method: tagLines ? method : nil).description)
+        case (.json, .probe(let record)):
+            for line in record.jsonLines(method: tagLines ? method : nil) { emit(line.description) }
+        case (.bar, .step(let epoch, let step, let steps, let loss)):
+            let now = clock.now
+            if let lastDraw, now - lastDraw < .milliseconds(100), step < steps { return }
+            lastDraw = now
+            let width = 30
+            let done = Int(Double(width) * Double(step) / Double(max(1, steps)))
+            let bar = String(repeating: "█", count: done) + String(repeating: "·", count: width - done)
+            emitPartial("\r\(method.rawValue) epoch \(epoch)/\(totalEpochs) [\(bar)] \(step)/\(steps) loss \(format(loss, 4))\u{1B}[K")
+        case (.bar, .epoch(let record)):
+            emitPartial("\r\u{1B}[K")
+            emit(epochLine(record))
+        case (.lines, .epoch(let record)):
+            emit(epochLine(record))
+        case (.bar, .probe(let record)), (.lines, .probe(let record)):
+            let parts = record.stages.map { "stage \($0.stage + 1) cos \(format($0.cosine, 3)) norm×\(format($0.normRatio, 2))" }
+            if style == .bar { emitPartial("\r\u{1B}[K") }
+            emit("\(method.rawValue) probe step \(record.step): " + parts.joined(separator: ", "))
+        default:
+            break
+        }
+    }
+
+    private func epochLine(_ record: EpochRecord) -> String {
+        var text = "\(method.rawValue) epoch \(record.epoch): train loss \(format(record.trainLoss, 5)), test loss \(format(record.test.loss, 5)), test accuracy \(format(100 * record.test.accuracy, 2))%"
+        if let exact = record.test.exactAccuracy { text += ", exact \(format(100 * exact, 2))%" }
+        if record.synthesizerLoss > 0 { text += ", synthesizer loss \(format(record.synthesizerLoss, 6))" }
+        return text + " (\(format(record.seconds, 2)) s)"
+    }
+
+    private func emit(_ line: String) {
+        print(line)
+        fflushStandardOutput()
+    }
+
+    private func emitPartial(_ text: String) {
+        print(text, terminator: "")
+        fflushStandardOutput()
+    }
+}
+
+/// Flushes standard output so progress appears as it happens.
+func fflushStandardOutput() {
+    fflush(nil)
+}
+
+/// `value` with `digits` digits after the decimal point.
+func format(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let rounded = (abs(value) * scale).rounded() / scale
+    var text = String(Int(rounded))
+    let fraction = Int(((rounded - rounded.rounded(.towardZero)) * scale).rounded())
+    if digits > 0 {
+        let fractionText = String(fraction)
+        text += "." + String(repeating: "0", count: max(0, digits - fractionText.count)) + fractionText
+    }
+    return (value < 0 && rounded != 0 ? "-" : "") + text
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import DNI
+
+extension DNICommand {
+    /// `dni train`: train one network with one method and report its metrics.
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a network with backprop, DNI or cDNI and report test metrics.")
+
+        @Option(help: "Training method: \(TrainingMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var method: TrainingMethod = .backprop
+
+        @OptionGroup var arguments: TrainingArguments
+
+        func run() throws {
+            let experiment = try arguments.additionExperiment(method: method)
+            var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false)
+            let summary = try experiment.run(probeEvery: arguments.probeEvery) { event in
+                reporter.handle(event, totalEpochs: experiment.epochs)
+            }
+            if arguments.json {
+                print(summary.jsonLine.description)
+            } else {
+                print(SummaryTable(summaries: [summary]).render())
+            }
+        }
+    }
+}

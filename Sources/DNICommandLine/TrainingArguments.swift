@@ -1,0 +1,146 @@
+import ArgumentParser
+import DNI
+
+/// The task a command trains on.
+enum TaskName: String, ExpressibleByArgument, CaseIterable {
+    case addition
+}
+
+/// Options shared by `dni train` and `dni compare`. Unset options take the task's defaults.
+struct TrainingArguments: ParsableArguments {
+    @Option(help: "The task: \(TaskName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var task: TaskName = .addition
+
+    @Option(help: "Addition: bits per operand and sum (the post: 8 or 12).")
+    var bits: Int?
+
+    @Option(help: "Number of training examples (addition).")
+    var examples: Int?
+
+    @Option(help: "Number of held-out test examples (addition).")
+    var testExamples: Int?
+
+    @Option(help: "Hidden layer sizes, comma-separated (e.g. 128,64).")
+    var hidden: String?
+
+    @Option(help: "Examples per training step.")
+    var batchSize: Int?
+
+    @Option(help: "Learning rate of the network's stages.")
+    var learningRate: Float?
+
+    @Option(help: "Learning rate of the synthesizers.")
+    var synthesizerLearningRate: Float?
+
+    @Option(help: "Hidden layers in each synthesizer (0: the post's linear synthesizer).")
+    var synthesizerHiddenLayers: Int?
+
+    @Option(help: "Units per synthesizer hidden layer.")
+    var synthesizerHiddenSize: Int?
+
+    @Option(help: "Synthesizer output layer initialisation: zero (the paper) or random (the post).")
+    var synthesizerInit: SynthesizerInitialization?
+
+    @Option(help: "Optimizer: sgd, momentum or adam.")
+    var optimizer: OptimizerKind?
+
+    @Option(help: "Optimizer of the synthesizers (default: the same as --optimizer).")
+    var synthesizerOptimizer: OptimizerKind?
+
+    @Option(help: "Multiply the learning rate by 0.1 at the start of these epochs (comma-separated).")
+    var decayEpochs: String?
+
+    @Option(help: "Passes over the training set.")
+    var epochs: Int?
+
+    @Option(help: "Probability that a stage applies its update on each step (0 < p ≤ 1).")
+    var updateProbability: Double?
+
+    @Option(help: "Log synthetic-gradient quality (cosine, norm ratio) every N steps.")
+    var probeEvery: Int?
+
+    @Option(help: "Seed of data, weights and shuffling.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Write JSON Lines (one object per epoch, then a summary) instead of text.")
+    var json = false
+
+    /// The addition experiment for `method` with every given option applied.
+    func additionExperiment(method: TrainingMethod) throws -> AdditionExperiment {
+        var experiment = AdditionExperiment(method: method)
+        experiment.seed = seed
+        if let bits { experiment.bits = bits }
+        if let examples {
+            guard examples >= 1 else { throw InputError("--examples must be at least 1, got \(examples)") }
+            experiment.trainCount = examples
+        }
+        if let testExamples {
+            guard testExamples >= 1 else { throw InputError("--test-examples must be at least 1, got \(testExamples)") }
+            experiment.testCount = testExamples
+        }
+        if let hidden { experiment.hiddenSizes = try parseSizes(hidden, flag: "--hidden") }
+        if let batchSize {
+            guard batchSize >= 1 else { throw InputError("--batch-size must be at least 1, got \(batchSize)") }
+            guard batchSize <= experiment.trainCount else {
+                throw InputError("--batch-size \(batchSize) is larger than the training set (\(experiment.trainCount) examples)")
+            }
+            experiment.batchSize = batchSize
+        }
+        if let learningRate { experiment.learningRate = learningRate }
+        if let synthesizerLearningRate { experiment.synthesizer.learningRate = synthesizerLearningRate }
+        if let synthesizerHiddenLayers {
+            guard (0...8).contains(synthesizerHiddenLayers) else {
+                throw InputError("--synthesizer-hidden-layers must be in 0...8, got \(synthesizerHiddenLayers)")
+            }
+            experiment.synthesizer.hiddenLayers = synthesizerHiddenLayers
+        }
+        if let synthesizerHiddenSize {
+            guard synthesizerHiddenSize >= 1 else {
+                throw InputError("--synthesizer-hidden-size must be at least 1, got \(synthesizerHiddenSize)")
+            }
+            experiment.synthesizer.hiddenSize = synthesizerHiddenSize
+        }
+        if let synthesizerInit { experiment.synthesizer.zeroInitialization = synthesizerInit == .zero }
+        if let optimizer { experiment.optimizer = optimizer }
+        if let synthesizerOptimizer { experiment.synthesizer.optimizer = synthesizerOptimizer }
+        if let decayEpochs { experiment.learningRateDecayEpochs = try parseSizes(decayEpochs, flag: "--decay-epochs") }
+        if let epochs {
+            guard epochs >= 1 else { throw InputError("--epochs must be at least 1, got \(epochs)") }
+            experiment.epochs = epochs
+        }
+        if let updateProbability { experiment.updateProbability = updateProbability }
+        if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
+        try experiment.validate()
+        return experiment
+    }
+}
+
+/// How a synthesizer's last layer starts.
+enum SynthesizerInitialization: String, ExpressibleByArgument, CaseIterable {
+    case zero, random
+}
+
+extension TrainingMethod: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+
+/// Parses `"128,64"` into positive sizes, or throws an ``InputError`` naming `flag`.
+func parseSizes(_ text: String, flag: String) throws -> [Int] {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+    var sizes: [Int] = []
+    for part in parts {
+        let trimmed = part.trimmingWhitespace()
+        guard let size = Int(trimmed), size >= 1 else {
+            throw InputError("\(flag) takes positive integers separated by commas; '\(trimmed)' in '\(text)' is not one")
+        }
+        sizes.append(size)
+    }
+    guard !sizes.isEmpty else { throw InputError("\(flag) needs at least one size") }
+    return sizes
+}
+
+extension Substring {
+    /// The text without leading and trailing spaces.
+    func trimmingWhitespace() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

@@ -1,0 +1,60 @@
+import DNI
+import Linalg
+
+/// Finite-difference checks of hand-written backward passes, with the scalar f accumulated in
+/// `Double` on the check side.
+///
+/// For a layer y = g(x), take a fixed random R and f(x, θ) = Σ y ⊙ R. Under the per-example
+/// convention of ``Layer``, `backward(R)` must return ∂f/∂x, and each parameter gradient must
+/// equal (1/B)·∂f/∂θ (a batch mean).
+enum GradientCheck {
+    struct Report {
+        var maxInputError = 0.0
+        var maxParameterError = 0.0
+    }
+
+    /// f(x) = Σ layer(x) ⊙ weights, in probe mode (nothing persistent changes).
+    static func objective(_ layer: any Layer, _ input: Matrix, _ weights: Matrix) -> Double {
+        layer.forward(input, mode: .probe).dot(weights)
+    }
+
+    /// Largest relative error |analytic − numeric| / max(1, |numeric|) over all input elements and
+    /// all parameter elements, for central differences of step `step`.
+    static func check(_ layer: any Layer, batch: Int, seed: UInt64 = 3, step: Float = 1e-2,
+                      inputScale: Float = 1) -> Report {
+        var generator = SeededGenerator(seed: seed)
+        var input = Matrix.randomNormal(rows: batch, columns: layer.inputSize, standardDeviation: inputScale, using: &generator)
+        let weights = Matrix.randomNormal(rows: batch, columns: layer.outputSize, standardDeviation: 1, using: &generator)
+        _ = layer.forward(input, mode: .probe)
+        let inputGradient = layer.backward(weights, needsInputGradient: true)
+        let parameterGradients = layer.parameters.map(\.gradient)
+        var report = Report()
+        for index in 0..<input.count {
+            let row = index / input.columns, column = index % input.columns
+            let original = input[row, column]
+            input[row, column] = original + step
+            let plus = objective(layer, input, weights)
+            input[row, column] = original - step
+            let minus = objective(layer, input, weights)
+            input[row, column] = original
+            let numeric = (plus - minus) / Double(2 * step)
+            let analytic = Double(inputGradient[row, column])
+            report.maxInputError = max(report.maxInputError, abs(analytic - numeric) / max(1, abs(numeric)))
+        }
+        for (parameter, gradient) in zip(layer.parameters, parameterGradients) {
+            for index in 0..<parameter.count {
+                let row = index / parameter.value.columns, column = index % parameter.value.columns
+                let original = parameter.value[row, column]
+                parameter.value[row, column] = original + step
+                let plus = objective(layer, input, weights)
+                parameter.value[row, column] = original - step
+                let minus = objective(layer, input, weights)
+                parameter.value[row, column] = original
+                let numeric = (plus - minus) / Double(2 * step) / Double(batch)
+                let analytic = Double(gradient[row, column])
+                report.maxParameterError = max(report.maxParameterError, abs(analytic - numeric) / max(1, abs(numeric)))
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,86 @@
+import DNI
+import Linalg
+import Testing
+
+/// Every layer's backward pass against central finite differences.
+///
+/// Tolerance: f is computed in Float (relative rounding ~1e-7 per operation over ≤ 30 terms of
+/// size ≤ ~5) and differenced with step 1e-2, so the numeric derivative carries ~1e-4 of rounding
+/// noise plus O(step²)·f‴ ≈ 1e-4 of truncation error for these smooth layers. 2e-3 leaves margin
+/// while still catching any wrong factor, sign or transpose (those give errors ≥ 0.1).
+@Suite struct LayerGradientTests {
+    static let tolerance = 2e-3
+
+    @Test func denseWithBias() {
+        var generator = SeededGenerator(seed: 1)
+        let layer = Dense(inputSize: 5, outputSize: 3, generator: &generator, engine: GEMMEngine(kernel: ReferenceGEMM()))
+        let report = GradientCheck.check(layer, batch: 4)
+        #expect(report.maxInputError < Self.tolerance)
+        #expect(report.maxParameterError < Self.tolerance)
+    }
+
+    @Test func denseWithoutBiasOnBlockedKernel() {
+        var generator = SeededGenerator(seed: 2)
+        let layer = Dense(inputSize: 7, outputSize: 6, bias: false, generator: &generator)
+        #expect(layer.parameters.count == 1)
+        let report = GradientCheck.check(layer, batch: 3)
+        #expect(report.maxInputError < Self.tolerance)
+        #expect(report.maxParameterError < Self.tolerance)
+    }
+
+    @Test(arguments: ActivationFunction.allCases)
+    func activation(_ function: ActivationFunction) {
+        // ReLU's kink: inputs are N(0, 1) and the step 1e-2 crosses 0 with probability ~1%
+        // per element; seed 3 draws none within 1e-2 of zero (checked by the test passing).
+        let report = GradientCheck.check(Activation(function, size: 6), batch: 5)
+        #expect(report.maxInputError < Self.tolerance, "\(function)")
+    }
+
+    @Test func batchNormalization() {
+        let layer = BatchNormalization(size: 4)
+        var generator = SeededGenerator(seed: 9)
+        layer.scale.value = .randomUniform(rows: 1, columns: 4, lower: 0.5, upper: 1.5, using: &generator)
+        layer.shift.value = .randomUniform(rows: 1, columns: 4, lower: -0.5, upper: 0.5, using: &generator)
+        let report = GradientCheck.check(layer, batch: 6, inputScale: 2)
+        #expect(report.maxInputError < 5e-3)
+        #expect(report.maxParameterError < Self.tolerance)
+    }
+
+    @Test func sequentialStack() {
+        var generator = SeededGenerator(seed: 4)
+        let stack = Sequential([
+            Dense(inputSize: 4, outputSize: 6, generator: &generator),
+            Activation(.tanh, size: 6),
+            Dense(inputSize: 6, outputSize: 3, generator: &generator),
+            Activation(.sigmoid, size: 3),
+        ])
+        let report = GradientCheck.check(stack, batch: 3)
+        #expect(report.maxInputError < Self.tolerance)
+        #expect(report.maxParameterError < Self.tolerance)
+    }
+
+    @Test func meanSquaredErrorGradient() {
+        var generator = SeededGenerator(seed: 5)
+        var prediction = Matrix.randomNormal(rows: 3, columns: 4, standardDeviation: 1, using: &generator)
+        let target = Matrix.randomNormal(rows: 3, columns: 4, standardDeviation: 1, using: &generator)
+        var gradient = Matrix.empty
+        let loss = MeanSquaredError()
+        let value = loss.evaluate(prediction: prediction, target: target, gradient: &gradient)
+        // evaluate sums Float differences, value sums Double ones: equal to Float precision.
+        #expect(abs(value - loss.value(prediction: prediction, target: target)) < 1e-6 * max(1, value))
+        // L = (1/B) Σ ℓₙ, and the gradient is per example: ∂ℓₙ/∂yₙ = B · ∂L/∂yₙ.
+        var maxError = 0.0
+        for index in 0..<prediction.count {
+            let row = index / 4, column = index % 4
+            let original = prediction[row, column]
+            prediction[row, column] = original + 1e-2
+            let plus = loss.value(prediction: prediction, target: target)
+            prediction[row, column] = original - 1e-2
+            let minus = loss.value(prediction: prediction, target: target)
+            prediction[row, column] = original
+            let numeric = (plus - minus) / 2e-2 * 3
+            maxError = max(maxError, abs(numeric - Double(gradient[row, column])))
+        }
+        #expect(maxError < Self.tolerance)
+    }
+}
