@@ -116,9 +116,10 @@ public enum Gzip {
             let end = compressed.count
             let lengthField = Int(compressed[end - 4]) | Int(compressed[end - 3]) << 8
                 | Int(compressed[end - 2]) << 16 | Int(compressed[end - 1]) << 24
-            // A corrupt field must not make us allocate more than deflate can expand to.
-            let deflateExpansionBound = compressed.count * 1032
-            guess = max(guess, min(lengthField, deflateExpansionBound))
+            // Trust the field only as far as ordinary data compresses (images: about 5:1), so
+            // that a corrupt or hostile field cannot make us allocate gigabytes up front;
+            // output beyond the guess is still accepted, by growing the buffer.
+            guess = max(guess, min(lengthField, compressed.count * 16))
         }
         return min(guess, maximumSize - 1) + 1
     }
