@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct GzipTests {
     /// Incompressible-looking but deterministic bytes, long enough to span several deflate blocks.
-    let original: [UInt8] = (0..<200_000).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+    static let original: [UInt8] = (0..<200_000).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
+    var original: [UInt8] { Self.original }
 
     @Test func roundTripsOneMember() throws {
         #expect(try Gzip.decompress(MNISTFixtures.compress(original)) == original)

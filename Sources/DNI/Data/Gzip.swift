@@ -33,17 +33,22 @@ public enum Gzip {
         var output = [UInt8](repeating: 0, count: initialOutputSize(compressed, maximumSize: maximumSize))
         var outputCount = 0
         var inputOffset = 0
-        var stream = z_stream()
+        // On the heap, not a local `var`: zlib stores the stream's address in its state and
+        // rejects calls made with any other address, and Swift does not promise that `&stream`
+        // is the same address from one call to the next.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deinitialize(count: 1); stream.deallocate() }
         // 16 + MAX_WBITS: expect a gzip header and trailer (not zlib's own format, not raw deflate).
-        guard czlib_inflate_init2(&stream, 16 + MAX_WBITS) == Z_OK else {
+        guard czlib_inflate_init2(stream, 16 + MAX_WBITS) == Z_OK else {
             throw InputError("could not initialise zlib (out of memory?)")
         }
-        defer { inflateEnd(&stream) }
+        defer { inflateEnd(stream) }
 
         var memberIndex = 0
         while true {
             try inflateMember(
-                &stream, compressed, inputOffset: &inputOffset,
+                stream, compressed, inputOffset: &inputOffset,
                 output: &output, outputCount: &outputCount, maximumSize: maximumSize, memberIndex: memberIndex)
             memberIndex += 1
             if inputOffset == compressed.count { break }
@@ -52,7 +57,7 @@ public enum Gzip {
                 throw InputError("\(rest.count) bytes of trailing data after gzip member \(memberIndex) "
                                  + "(starting \(hexadecimal(rest.prefix(4))))")
             }
-            guard inflateReset(&stream) == Z_OK else { throw InputError("could not reset zlib") }
+            guard inflateReset(stream) == Z_OK else { throw InputError("could not reset zlib") }
         }
         output.removeLast(output.count - outputCount)
         return output
@@ -61,7 +66,7 @@ public enum Gzip {
     /// Inflates one member starting at `inputOffset`, appending to `output[..<outputCount]` and
     /// growing `output` as needed; leaves `inputOffset` just past the member's trailer.
     private static func inflateMember(
-        _ stream: inout z_stream, _ compressed: [UInt8], inputOffset: inout Int,
+        _ stream: UnsafeMutablePointer<z_stream>, _ compressed: [UInt8], inputOffset: inout Int,
         output: inout [UInt8], outputCount: inout Int, maximumSize: Int, memberIndex: Int
     ) throws(InputError) {
         // zlib counts in 32-bit `uInt`; feed it at most this much at a time.
@@ -75,15 +80,15 @@ public enum Gzip {
             let status: Int32 = compressed.withUnsafeBufferPointer { input in
                 output.withUnsafeMutableBufferPointer { outputBuffer in
                     // zlib declares `next_in` as non-const but never writes through it.
-                    stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + inputOffset)
-                    stream.avail_in = uInt(inputAvailable)
-                    stream.next_out = outputBuffer.baseAddress! + outputCount
-                    stream.avail_out = uInt(outputAvailable)
-                    return inflate(&stream, Z_NO_FLUSH)
+                    stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress! + inputOffset)
+                    stream.pointee.avail_in = uInt(inputAvailable)
+                    stream.pointee.next_out = outputBuffer.baseAddress! + outputCount
+                    stream.pointee.avail_out = uInt(outputAvailable)
+                    return inflate(stream, Z_NO_FLUSH)
                 }
             }
-            let consumed = inputAvailable - Int(stream.avail_in)
-            let produced = outputAvailable - Int(stream.avail_out)
+            let consumed = inputAvailable - Int(stream.pointee.avail_in)
+            let produced = outputAvailable - Int(stream.pointee.avail_out)
             inputOffset += consumed
             outputCount += produced
             switch status {
@@ -91,19 +96,19 @@ public enum Gzip {
                 return
             case Z_OK, Z_BUF_ERROR:
                 // zlib stopped with output space left: it needs input, and there is none.
-                if inputOffset == compressed.count && stream.avail_out > 0 {
+                if inputOffset == compressed.count && stream.pointee.avail_out > 0 {
                     throw InputError("truncated gzip data (member \(memberIndex + 1) ends early, "
                                      + "after \(compressed.count) compressed bytes)")
                 }
-                if consumed == 0 && produced == 0 && stream.avail_out > 0 {
+                if consumed == 0 && produced == 0 && stream.pointee.avail_out > 0 {
                     throw InputError("corrupt gzip data (zlib made no progress)")
                 }
             case Z_DATA_ERROR, Z_NEED_DICT:
-                throw InputError("corrupt gzip data in member \(memberIndex + 1) (\(zlibMessage(stream)))")
+                throw InputError("corrupt gzip data in member \(memberIndex + 1) (\(zlibMessage(stream.pointee)))")
             case Z_MEM_ERROR:
                 throw InputError("out of memory while decompressing gzip data")
             default:
-                throw InputError("gzip decompression failed (zlib status \(status): \(zlibMessage(stream)))")
+                throw InputError("gzip decompression failed (zlib status \(status): \(zlibMessage(stream.pointee)))")
             }
         }
     }

@@ -57,22 +57,25 @@ enum MNISTFixtures {
 
     /// `bytes` as one gzip member (zlib's deflate, windowBits 16 + 15 for the gzip wrapper).
     static func compress(_ bytes: [UInt8], level: Int32 = 6) -> [UInt8] {
-        var stream = z_stream()
-        precondition(czlib_deflate_init2(&stream, level, 16 + MAX_WBITS) == Z_OK)
-        defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 64)
+        // On the heap: zlib checks that every call passes the address it was initialised with.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deinitialize(count: 1); stream.deallocate() }
+        precondition(czlib_deflate_init2(stream, level, 16 + MAX_WBITS) == Z_OK)
+        defer { deflateEnd(stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(stream, uLong(bytes.count))) + 64)
         var input = bytes
         let status = input.withUnsafeMutableBufferPointer { inputBuffer in
             output.withUnsafeMutableBufferPointer { outputBuffer in
-                stream.next_in = inputBuffer.baseAddress
-                stream.avail_in = uInt(inputBuffer.count)
-                stream.next_out = outputBuffer.baseAddress
-                stream.avail_out = uInt(outputBuffer.count)
-                return deflate(&stream, Z_FINISH)
+                stream.pointee.next_in = inputBuffer.baseAddress
+                stream.pointee.avail_in = uInt(inputBuffer.count)
+                stream.pointee.next_out = outputBuffer.baseAddress
+                stream.pointee.avail_out = uInt(outputBuffer.count)
+                return deflate(stream, Z_FINISH)
             }
         }
         precondition(status == Z_STREAM_END, "deflate did not finish")
-        output.removeLast(Int(stream.avail_out))
+        output.removeLast(Int(stream.pointee.avail_out))
         return output
     }
 }
