@@ -29,7 +29,7 @@ import Testing
             ([0, 1, 8, 1, 0, 0, 0, 0], "bad IDX magic number (starts with 00 01 08 01, expected 00 00 08 nn)"),
             ([0x1F, 0x8B, 8, 0],
              "bad IDX magic number (starts with 1F 8B 08 00, expected 00 00 08 nn); the data looks gzip-compressed, name the file *.gz"),
-            ([0, 0, 0x0D, 1, 0, 0, 0, 0], "IDX element type 0x0D (float) is not supported, expected 0x08 (unsigned byte)"),
+            ([0, 0, 0x0D, 1, 0, 0, 0, 0], "IDX element type 0x0D (float32) is not supported, expected 0x08 (unsigned byte)"),
             ([0, 0, 0x42, 1, 0, 0, 0, 0], "IDX element type 0x42 (not an IDX type) is not supported, expected 0x08 (unsigned byte)"),
             ([0, 0, 8, 2, 0, 0, 0, 2], "truncated IDX header (8 bytes, 2 dimensions need 12)"),
             (Array(good.dropLast()), "truncated IDX data (dimensions 2×2 need 4 bytes after the header, the file has 3)"),

@@ -60,7 +60,7 @@ import Testing
             (Name.trainingImages, [0x08, 0x03] + images.dropFirst(2),
              "bad IDX magic number (starts with 08 03 08 03, expected 00 00 08 nn)"),
             (Name.trainingImages, wrongType,
-             "IDX element type 0x0C (integer) is not supported, expected 0x08 (unsigned byte)"),
+             "IDX element type 0x0C (int32) is not supported, expected 0x08 (unsigned byte)"),
             (Name.testImages, Array(images.dropLast(10)),
              "truncated IDX data (dimensions 6×28×28 need 4704 bytes after the header, the file has 4694)"),
             (Name.testLabels, MNISTFixtures.labelFile() + [1, 2, 3],

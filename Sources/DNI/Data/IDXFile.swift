@@ -15,7 +15,7 @@
 /// fewer bytes is a truncated file, more is trailing data, and both are errors.
 public struct IDXFile: Sendable, Equatable {
     /// The element type codes of the IDX format (byte 2 of the magic number).
-    public enum ElementType: UInt8, Sendable {
+    public enum ElementType: UInt8, Sendable, CustomStringConvertible {
         /// 0x08: `UInt8`, the only type this reader accepts.
         case unsignedByte = 0x08
         /// 0x09: `Int8`.
@@ -28,6 +28,19 @@ public struct IDXFile: Sendable, Equatable {
         case float = 0x0D
         /// 0x0E: `Double`.
         case double = 0x0E
+
+        /// The type's name in messages: `unsigned byte`, `signed byte`, `int16`, `int32`,
+        /// `float32`, `float64`.
+        public var description: String {
+            switch self {
+            case .unsignedByte: return "unsigned byte"
+            case .signedByte: return "signed byte"
+            case .short: return "int16"
+            case .integer: return "int32"
+            case .float: return "float32"
+            case .double: return "float64"
+            }
+        }
     }
 
     /// The size of each dimension, outermost first (MNIST images: `[count, 28, 28]`).
@@ -61,7 +74,7 @@ public struct IDXFile: Sendable, Equatable {
         guard bytes[2] == ElementType.unsignedByte.rawValue else {
             let known = ElementType(rawValue: bytes[2]).map { " (\($0))" } ?? " (not an IDX type)"
             throw InputError("IDX element type 0x\(Gzip.hexadecimal([bytes[2]]))\(known) is not supported, "
-                             + "expected 0x08 (unsigned byte)")
+                             + "expected 0x08 (\(ElementType.unsignedByte))")
         }
         let dimensionCount = Int(bytes[3])
         let headerSize = 4 + 4 * dimensionCount
