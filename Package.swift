@@ -21,7 +21,7 @@ let package = Package(
         // The system zlib, for gzip-compressed IDX files (Linux: zlib1g-dev; macOS: in the SDK).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Layers, losses, optimizers, synthesizers, stages, training methods, data sets.
-        // Ships a small MNIST subset (Scripts/make-mnist-subset.sh) for tests and demos.
+        // Ships a small MNIST subset (Scripts/make-mnist-subset.py) for tests and demos.
         .target(
             name: "DNI",
             dependencies: ["Linalg", "CZlib"],
