@@ -10,7 +10,7 @@ extension MNISTDataset {
 
     /// The path of the directory holding the bundled subset's four `.gz` IDX files.
     ///
-    /// Built by `Scripts/make-mnist-subset.sh` from the full set and shipped as a resource of
+    /// Built by `Scripts/make-mnist-subset.py` from the full set and shipped as a resource of
     /// the `DNI` target, so tests and first demos need no download.
     public static func bundledSubsetDirectory() throws(InputError) -> String {
         let name = "mnist-subset"
