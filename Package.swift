@@ -18,8 +18,15 @@ let package = Package(
     targets: [
         // Dense row-major Float matrices, GEMM kernels, element-wise kernels, seeded RNG.
         .target(name: "Linalg"),
+        // The system zlib, for gzip-compressed IDX files (Linux: zlib1g-dev; macOS: in the SDK).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Layers, losses, optimizers, synthesizers, stages, training methods, data sets.
-        .target(name: "DNI", dependencies: ["Linalg"]),
+        // Ships a small MNIST subset (Scripts/make-mnist-subset.py) for tests and demos.
+        .target(
+            name: "DNI",
+            dependencies: ["Linalg", "CZlib"],
+            resources: [.copy("Resources/mnist-subset")]
+        ),
         // Metrics (JSON Lines) to self-contained HTML reports with inline SVG charts.
         .target(name: "DNIReports"),
         // The commands of the `dni` tool, as a library so that tests can drive them.
@@ -32,7 +39,7 @@ let package = Package(
         ),
         .executableTarget(name: "dni", dependencies: ["DNICommandLine"]),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
-        .testTarget(name: "DNITests", dependencies: ["DNI", "Linalg"]),
+        .testTarget(name: "DNITests", dependencies: ["DNI", "Linalg", "CZlib"]),
         .testTarget(name: "DNICommandLineTests", dependencies: ["DNICommandLine", "DNI"]),
     ]
 )
