@@ -15,11 +15,10 @@ extension DNICommand {
         func run() throws {
             let methods = try parseMethods(self.methods)
             var summaries: [TrainingSummary] = []
-            for method in methods {
-                let experiment = try arguments.additionExperiment(method: method)
-                var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: true)
-                let summary = try experiment.run(probeEvery: arguments.probeEvery) { event in
-                    reporter.handle(event, totalEpochs: experiment.epochs)
+            for plan in try arguments.plans(for: methods) {
+                var reporter = ProgressReporter(json: arguments.json, method: plan.method, tagLines: true)
+                let summary = try plan.run(probeEvery: arguments.probeEvery) { event in
+                    reporter.handle(event, totalEpochs: plan.epochs)
                 }
                 if arguments.json { print(summary.jsonLine.description) }
                 summaries.append(summary)

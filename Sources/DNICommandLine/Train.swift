@@ -13,10 +13,10 @@ extension DNICommand {
         @OptionGroup var arguments: TrainingArguments
 
         func run() throws {
-            let experiment = try arguments.additionExperiment(method: method)
+            let plan = try arguments.plans(for: [method])[0]
             var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false)
-            let summary = try experiment.run(probeEvery: arguments.probeEvery) { event in
-                reporter.handle(event, totalEpochs: experiment.epochs)
+            let summary = try plan.run(probeEvery: arguments.probeEvery) { event in
+                reporter.handle(event, totalEpochs: plan.epochs)
             }
             if arguments.json {
                 print(summary.jsonLine.description)

@@ -4,6 +4,7 @@ import DNI
 /// The task a command trains on.
 enum TaskName: String, ExpressibleByArgument, CaseIterable {
     case addition
+    case mnist
 }
 
 /// Options shared by `dni train` and `dni compare`. Unset options take the task's defaults.
@@ -14,13 +15,19 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Addition: bits per operand and sum (the post: 8 or 12).")
     var bits: Int?
 
-    @Option(help: "Number of training examples (addition).")
+    @Option(help: "MNIST: number of hidden layers (the paper: 3 to 6).")
+    var layers: Int?
+
+    @Option(help: "MNIST: directory with the IDX files (default: $DNI_DATA, then the bundled subset).")
+    var data: String?
+
+    @Option(help: "Number of training examples (addition: generated; MNIST: the first N).")
     var examples: Int?
 
     @Option(help: "Number of held-out test examples (addition).")
     var testExamples: Int?
 
-    @Option(help: "Hidden layer sizes, comma-separated (e.g. 128,64).")
+    @Option(help: "Hidden layer sizes, comma-separated (addition, e.g. 128,64); MNIST: units per hidden layer.")
     var hidden: String?
 
     @Option(help: "Examples per training step.")
@@ -112,6 +119,91 @@ struct TrainingArguments: ParsableArguments {
         if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
         try experiment.validate()
         return experiment
+    }
+
+    /// The MNIST experiment for `method` with every given option applied.
+    func mnistExperiment(method: TrainingMethod) throws -> MNISTExperiment {
+        if bits != nil { throw InputError("--bits applies to --task addition only") }
+        var experiment = MNISTExperiment(method: method)
+        experiment.seed = seed
+        if let layers { experiment.layers = layers }
+        if let examples { experiment.trainLimit = examples }
+        if let hidden {
+            let sizes = try parseSizes(hidden, flag: "--hidden")
+            guard sizes.count == 1 else { throw InputError("--hidden takes one width for MNIST; set the depth with --layers") }
+            experiment.hiddenSize = sizes[0]
+        }
+        if let batchSize {
+            guard batchSize >= 1 else { throw InputError("--batch-size must be at least 1, got \(batchSize)") }
+            experiment.batchSize = batchSize
+        }
+        if let learningRate { experiment.learningRate = learningRate }
+        if let synthesizerLearningRate { experiment.synthesizer.learningRate = synthesizerLearningRate }
+        if let synthesizerHiddenLayers {
+            guard (0...8).contains(synthesizerHiddenLayers) else {
+                throw InputError("--synthesizer-hidden-layers must be in 0...8, got \(synthesizerHiddenLayers)")
+            }
+            experiment.synthesizer.hiddenLayers = synthesizerHiddenLayers
+        }
+        if let synthesizerHiddenSize {
+            guard synthesizerHiddenSize >= 1 else {
+                throw InputError("--synthesizer-hidden-size must be at least 1, got \(synthesizerHiddenSize)")
+            }
+            experiment.synthesizer.hiddenSize = synthesizerHiddenSize
+        }
+        if let synthesizerInit { experiment.synthesizer.zeroInitialization = synthesizerInit == .zero }
+        if let optimizer { experiment.optimizer = optimizer }
+        if let synthesizerOptimizer { experiment.synthesizer.optimizer = synthesizerOptimizer }
+        if let decayEpochs { experiment.learningRateDecayEpochs = try parseSizes(decayEpochs, flag: "--decay-epochs") }
+        if let epochs {
+            guard epochs >= 1 else { throw InputError("--epochs must be at least 1, got \(epochs)") }
+            experiment.epochs = epochs
+        }
+        if let updateProbability { experiment.updateProbability = updateProbability }
+        if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
+        try experiment.validate()
+        return experiment
+    }
+
+    /// Validated experiments for `methods`, with the MNIST data loaded once.
+    func plans(for methods: [TrainingMethod]) throws -> [ExperimentPlan] {
+        switch task {
+        case .addition:
+            if layers != nil { throw InputError("--layers applies to --task mnist; use --hidden 128,64 for addition") }
+            if data != nil { throw InputError("--data applies to --task mnist only") }
+            return try methods.map { .addition(try additionExperiment(method: $0)) }
+        case .mnist:
+            let experiments = try methods.map { try mnistExperiment(method: $0) }
+            let mnist = try MNISTDataset.load(directory: data)
+            return experiments.map { .mnist($0, mnist) }
+        }
+    }
+}
+
+/// One configured run of either task.
+enum ExperimentPlan {
+    case addition(AdditionExperiment)
+    case mnist(MNISTExperiment, MNISTDataset)
+
+    var method: TrainingMethod {
+        switch self {
+        case .addition(let experiment): experiment.method
+        case .mnist(let experiment, _): experiment.method
+        }
+    }
+
+    var epochs: Int {
+        switch self {
+        case .addition(let experiment): experiment.epochs
+        case .mnist(let experiment, _): experiment.epochs
+        }
+    }
+
+    func run(probeEvery: Int?, onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
+        switch self {
+        case .addition(let experiment): try experiment.run(probeEvery: probeEvery, onEvent: onEvent)
+        case .mnist(let experiment, let mnist): try experiment.run(on: mnist, probeEvery: probeEvery, onEvent: onEvent)
+        }
     }
 }
 

@@ -12,22 +12,24 @@ import Testing
         experiment.testCount = 64
         experiment.hiddenSizes = [32, 16]
         experiment.batchSize = 16
-        experiment.epochs = 30
+        experiment.epochs = 80
         experiment.optimizer = .momentum
         experiment.learningRate = 0.5
-        experiment.synthesizer.learningRate = 0.01
+        experiment.synthesizer.learningRate = 0.05
         experiment.seed = 7
         return experiment
     }
 
     @Test func backpropLearnsSmallAddition() throws {
         let summary = try Self.experiment(.backprop).run()
-        #expect(summary.test.accuracy > 0.95, "bit accuracy \(summary.test.accuracy)")
+        #expect(summary.test.accuracy > 0.99, "bit accuracy \(summary.test.accuracy)")
+        #expect(summary.test.exactAccuracy! > 0.95, "exact \(summary.test.exactAccuracy!)")
     }
 
     @Test func cdniLearnsSmallAddition() throws {
         let summary = try Self.experiment(.cdni).run()
-        #expect(summary.test.accuracy > 0.95, "bit accuracy \(summary.test.accuracy)")
+        #expect(summary.test.accuracy > 0.98, "bit accuracy \(summary.test.accuracy)")
+        #expect(summary.test.exactAccuracy! > 0.9, "exact \(summary.test.exactAccuracy!)")
     }
 
     @Test func dniLossFalls() throws {
