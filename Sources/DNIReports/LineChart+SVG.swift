@@ -1,0 +1,218 @@
+/// Rendering a `LineChart` as a standalone SVG element: axes with outward ticks at nice values,
+/// light horizontal grid lines, axis titles, a legend above the plot (so it never covers a line),
+/// and a hover `<title>` on every point.
+extension LineChart {
+    /// Sizes in SVG units. Text widths are estimated from the character count, generously, so
+    /// labels keep clear of each other in any sans-serif font.
+    enum Layout {
+        static let tickFontSize = 12.0
+        static let titleFontSize = 13.0
+        static let legendFontSize = 12.0
+        static let characterWidth = 0.6
+        static let tickLength = 5.0
+        static let outerMargin = 10.0
+        static let rightMargin = 22.0
+        static let legendRowHeight = 20.0
+        static let legendSampleWidth = 30.0
+        static let legendGap = 22.0
+        static let legendLabelLimit = 40
+        static let markerLimit = 30
+        static let markerRadius = 3.0
+        static let hoverRadius = 5.0
+
+        /// The estimated width of `text` at `fontSize`.
+        static func textWidth(_ text: String, fontSize: Double) -> Double {
+            Double(text.count) * fontSize * characterWidth
+        }
+    }
+
+    /// The chart as an `<svg>` element. `identifier` must be unique within the page (it names the
+    /// clip path).
+    public func svg(identifier: String) -> String {
+        let logarithmic = usesLogarithmicScale
+        let visibleSeries = series.map { line in
+            Series(label: line.label, points: line.points.filter { point in
+                point.x.isFinite && point.y.isFinite && (!logarithmic || point.y > 0)
+            }, style: line.style)
+        }
+        let xValues = visibleSeries.flatMap { $0.points.map(\.x) }
+        let yValues = visibleSeries.flatMap { $0.points.map(\.y) }
+        let yAxis = logarithmic
+            ? AxisScale.logarithmic(values: yValues)
+            : AxisScale.linear(values: yValues, targetCount: max(3, Int(plotHeight / 55)))
+
+        let yLabelWidth = yAxis.ticks.map { Layout.textWidth($0.label, fontSize: Layout.tickFontSize) }.max() ?? 0
+        let plotLeft = (Layout.outerMargin + Layout.titleFontSize + 10 + yLabelWidth + Layout.tickLength + 5).rounded()
+        let plotRight = width - Layout.rightMargin
+        let plotWidth = plotRight - plotLeft
+        let xAxis = horizontalAxis(values: xValues, plotWidth: plotWidth)
+
+        let legend = legendLayout(series: visibleSeries, left: plotLeft, right: plotRight)
+        let plotTop = Layout.outerMargin + legend.height + (legend.height > 0 ? 8 : 4)
+        let plotBottom = plotTop + plotHeight
+        let height = plotBottom + Layout.tickLength + 4 + Layout.tickFontSize + 10 + Layout.titleFontSize + Layout.outerMargin
+
+        func xPosition(_ value: Double) -> Double { plotLeft + xAxis.fraction(of: value) * plotWidth }
+        func yPosition(_ value: Double) -> Double { plotBottom - yAxis.fraction(of: value) * plotHeight }
+        let format = ReportNumberFormat.coordinate
+
+        var svg = ""
+        svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(format(width)) \(format(height))\""
+        svg += " width=\"\(format(width))\" height=\"\(format(height))\" role=\"img\""
+        svg += " aria-labelledby=\"\(identifier)-title\" font-family=\"Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif\">\n"
+        svg += "<title id=\"\(identifier)-title\">\(Markup.escaped(title))</title>\n"
+        svg += "<rect x=\"0\" y=\"0\" width=\"\(format(width))\" height=\"\(format(height))\" fill=\"#ffffff\"/>\n"
+        svg += "<defs><clipPath id=\"\(identifier)-plot\"><rect x=\"\(format(plotLeft - 4))\" y=\"\(format(plotTop - 4))\""
+        svg += " width=\"\(format(plotWidth + 8))\" height=\"\(format(plotHeight + 8))\"/></clipPath></defs>\n"
+
+        // Grid lines at the major y ticks, then reference lines.
+        svg += "<g stroke=\"#e3e3e3\" stroke-width=\"1\">\n"
+        for tick in yAxis.ticks where tick.isMajor {
+            let y = format(yPosition(tick.value))
+            svg += "<line x1=\"\(format(plotLeft))\" y1=\"\(y)\" x2=\"\(format(plotRight))\" y2=\"\(y)\"/>\n"
+        }
+        svg += "</g>\n"
+        for value in referenceLines where yAxis.canShow(value) && value > yAxis.lower && value < yAxis.upper {
+            let y = format(yPosition(value))
+            svg += "<line x1=\"\(format(plotLeft))\" y1=\"\(y)\" x2=\"\(format(plotRight))\" y2=\"\(y)\""
+            svg += " stroke=\"#888888\" stroke-width=\"1\" stroke-dasharray=\"3 3\"/>\n"
+        }
+
+        // Axes: left and bottom lines with outward ticks and labels.
+        svg += "<g stroke=\"#222222\" stroke-width=\"1\" fill=\"none\">\n"
+        svg += "<path d=\"M\(format(plotLeft)),\(format(plotTop))V\(format(plotBottom))H\(format(plotRight))\"/>\n"
+        for tick in yAxis.ticks {
+            let y = format(yPosition(tick.value))
+            let length = tick.isMajor ? Layout.tickLength : Layout.tickLength * 0.6
+            svg += "<line x1=\"\(format(plotLeft - length))\" y1=\"\(y)\" x2=\"\(format(plotLeft))\" y2=\"\(y)\"/>\n"
+        }
+        for tick in xAxis.ticks {
+            let x = format(xPosition(tick.value))
+            svg += "<line x1=\"\(x)\" y1=\"\(format(plotBottom))\" x2=\"\(x)\" y2=\"\(format(plotBottom + Layout.tickLength))\"/>\n"
+        }
+        svg += "</g>\n"
+        svg += "<g fill=\"#222222\" font-size=\"\(format(Layout.tickFontSize))\">\n"
+        for tick in yAxis.ticks where !tick.label.isEmpty {
+            svg += "<text x=\"\(format(plotLeft - Layout.tickLength - 4))\" y=\"\(format(yPosition(tick.value)))\""
+            svg += " dy=\"0.35em\" text-anchor=\"end\">\(Markup.escaped(tick.label))</text>\n"
+        }
+        let xLabelBaseline = plotBottom + Layout.tickLength + 4 + Layout.tickFontSize
+        for tick in xAxis.ticks where !tick.label.isEmpty {
+            svg += "<text x=\"\(format(xPosition(tick.value)))\" y=\"\(format(xLabelBaseline))\""
+            svg += " text-anchor=\"middle\">\(Markup.escaped(tick.label))</text>\n"
+        }
+        svg += "</g>\n"
+
+        // Axis titles.
+        svg += "<g fill=\"#111111\" font-size=\"\(format(Layout.titleFontSize))\">\n"
+        let xTitleBaseline = xLabelBaseline + 10 + Layout.titleFontSize
+        svg += "<text x=\"\(format(plotLeft + plotWidth / 2))\" y=\"\(format(xTitleBaseline))\""
+        svg += " text-anchor=\"middle\">\(Markup.escaped(xAxisTitle))</text>\n"
+        let yTitleX = Layout.outerMargin + Layout.titleFontSize * 0.8
+        let yTitleY = plotTop + plotHeight / 2
+        svg += "<text transform=\"translate(\(format(yTitleX)),\(format(yTitleY))) rotate(-90)\""
+        svg += " text-anchor=\"middle\">\(Markup.escaped(yAxisTitle))\(logarithmic ? " (log scale)" : "")</text>\n"
+        svg += "</g>\n"
+
+        // The lines, clipped to the plot, each with hoverable points.
+        svg += "<g clip-path=\"url(#\(identifier)-plot)\" fill=\"none\" stroke-width=\"1.8\""
+        svg += " stroke-linejoin=\"round\" stroke-linecap=\"round\">\n"
+        for line in visibleSeries where !line.points.isEmpty {
+            let dash = line.style.dashPattern.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+            var path = ""
+            for (index, point) in line.points.enumerated() {
+                path += "\(index == 0 ? "M" : "L")\(format(xPosition(point.x))),\(format(yPosition(point.y)))"
+            }
+            svg += "<path d=\"\(path)\" stroke=\"\(line.style.color)\"\(dash)><title>\(Markup.escaped(line.label))</title></path>\n"
+            let showMarkers = line.points.count <= Layout.markerLimit
+            let radius = showMarkers ? Layout.markerRadius : Layout.hoverRadius
+            let fill = showMarkers ? line.style.color : "transparent"
+            svg += "<g fill=\"\(fill)\" stroke=\"none\">\n"
+            for point in line.points {
+                svg += "<circle cx=\"\(format(xPosition(point.x)))\" cy=\"\(format(yPosition(point.y)))\""
+                svg += " r=\"\(format(radius))\"><title>\(Markup.escaped(point.tooltip))</title></circle>\n"
+            }
+            svg += "</g>\n"
+        }
+        svg += "</g>\n"
+
+        svg += legend.svg(top: Layout.outerMargin)
+        svg += "</svg>"
+        return svg
+    }
+
+    /// The x axis: nice ticks with as many labels as fit side by side without touching.
+    func horizontalAxis(values: [Double], plotWidth: Double) -> AxisScale {
+        var targetCount = max(2, min(11, Int(plotWidth / 60)))
+        while true {
+            let axis = AxisScale.linear(values: values, targetCount: targetCount, integerStep: integerX)
+            let widest = axis.ticks.map { Layout.textWidth($0.label, fontSize: Layout.tickFontSize) }.max() ?? 0
+            let spacing = plotWidth / Double(max(1, axis.ticks.count - 1))
+            if widest + 12 <= spacing || targetCount <= 2 {
+                return axis
+            }
+            targetCount -= 1
+        }
+    }
+
+    /// The legend's entries placed in rows across the plot's width.
+    func legendLayout(series: [Series], left: Double, right: Double) -> LegendLayout {
+        var entries: [LegendLayout.Entry] = []
+        var x = left
+        var row = 0
+        for line in series where !line.points.isEmpty {
+            let label = line.label.count > Layout.legendLabelLimit
+                ? String(line.label.prefix(Layout.legendLabelLimit - 1)) + "…" : line.label
+            let entryWidth = Layout.legendSampleWidth + 6 + Layout.textWidth(label, fontSize: Layout.legendFontSize)
+            if x > left, x + entryWidth > right {
+                row += 1
+                x = left
+            }
+            entries.append(LegendLayout.Entry(
+                label: label, style: line.style, showsMarker: line.points.count <= Layout.markerLimit, x: x, row: row))
+            x += entryWidth + Layout.legendGap
+        }
+        return LegendLayout(entries: entries, rows: entries.isEmpty ? 0 : row + 1)
+    }
+}
+
+/// Where each legend entry goes: a short line sample in the series' style, then its label.
+struct LegendLayout {
+    struct Entry {
+        var label: String
+        var style: SeriesStyle
+        var showsMarker: Bool
+        var x: Double
+        var row: Int
+    }
+
+    var entries: [Entry]
+    var rows: Int
+
+    /// The legend's height.
+    var height: Double {
+        Double(rows) * LineChart.Layout.legendRowHeight
+    }
+
+    /// The legend as an SVG group whose first row is centred `top + rowHeight / 2`.
+    func svg(top: Double) -> String {
+        guard !entries.isEmpty else { return "" }
+        let format = ReportNumberFormat.coordinate
+        let layout = LineChart.Layout.self
+        var svg = "<g font-size=\"\(format(layout.legendFontSize))\" fill=\"#111111\">\n"
+        for entry in entries {
+            let y = top + (Double(entry.row) + 0.5) * layout.legendRowHeight
+            let dash = entry.style.dashPattern.map { " stroke-dasharray=\"\($0)\"" } ?? ""
+            svg += "<line x1=\"\(format(entry.x))\" y1=\"\(format(y))\" x2=\"\(format(entry.x + layout.legendSampleWidth))\""
+            svg += " y2=\"\(format(y))\" stroke=\"\(entry.style.color)\" stroke-width=\"1.8\"\(dash)/>\n"
+            if entry.showsMarker {
+                svg += "<circle cx=\"\(format(entry.x + layout.legendSampleWidth / 2))\" cy=\"\(format(y))\""
+                svg += " r=\"\(format(layout.markerRadius))\" fill=\"\(entry.style.color)\"/>\n"
+            }
+            svg += "<text x=\"\(format(entry.x + layout.legendSampleWidth + 6))\" y=\"\(format(y))\""
+            svg += " dy=\"0.35em\">\(Markup.escaped(entry.label))</text>\n"
+        }
+        svg += "</g>\n"
+        return svg
+    }
+}
