@@ -23,14 +23,8 @@ extension DNICommand {
         @Option(help: "The report's title.")
         var title: String = HTMLReport.defaultTitle
 
-        @Option(help: "Y scale of the loss and error charts: automatic, linear or logarithmic.")
+        @Option(help: "Y scale of the loss and error charts: automatic (log beyond 1.5 decades), linear or log.")
         var yScale: AxisScaleChoice = .automatic
-
-        func validate() throws {
-            if files.isEmpty {
-                throw ValidationError("give at least one metrics file")
-            }
-        }
 
         func run() throws {
             let runs: [RunRecord]
@@ -48,4 +42,13 @@ extension DNICommand {
     }
 }
 
-extension AxisScaleChoice: ExpressibleByArgument {}
+/// `--y-scale automatic|linear|logarithmic`, also spelled `auto` and `log`.
+extension AxisScaleChoice: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "auto": self = .automatic
+        case "log": self = .logarithmic
+        default: self.init(rawValue: argument)
+        }
+    }
+}
