@@ -17,25 +17,52 @@ struct AxisScale: Equatable {
     /// The ticks, in increasing order.
     var ticks: [Tick]
 
-    /// A linear axis with nice ticks over the values, about `targetCount` of them.
-    static func linear(values: [Double], targetCount: Int, integerStep: Bool = false) -> AxisScale {
+    /// A linear axis with nice ticks over the values, about `targetCount` of them. A loose axis
+    /// is widened to the ticks beyond the data; a tight one spans the data plus `margin` (a
+    /// fraction of the range) on each side, with the ticks that fall inside.
+    static func linear(
+        values: [Double], targetCount: Int, integerStep: Bool = false, tight: Bool = false, margin: Double = 0.03
+    ) -> AxisScale {
         let finite = values.filter(\.isFinite)
         let nice = NiceTicks(
             minimum: finite.min() ?? 0, maximum: finite.max() ?? 1, targetCount: targetCount, integerStep: integerStep)
-        let ticks = zip(nice.values, nice.labels).map { Tick(value: $0, label: $1, isMajor: true) }
-        return AxisScale(lower: nice.lower, upper: nice.upper, isLogarithmic: false, ticks: ticks)
+        var lower = nice.lower
+        var upper = nice.upper
+        if tight, let minimum = finite.min(), let maximum = finite.max() {
+            let padding = maximum > minimum ? (maximum - minimum) * margin : nice.step / 2
+            lower = minimum - padding
+            upper = maximum + padding
+        }
+        let labels = compactThousands(nice.values) ?? nice.labels
+        let ticks = zip(nice.values, labels)
+            .filter { value, _ in value >= lower - nice.step * 1e-9 && value <= upper + nice.step * 1e-9 }
+            .map { Tick(value: $0, label: $1, isMajor: true) }
+        return AxisScale(lower: lower, upper: upper, isLogarithmic: false, ticks: ticks)
+    }
+
+    /// Labels `20k`, `40k`… when every tick is a whole number of thousands and they reach 10 000.
+    static func compactThousands(_ values: [Double]) -> [String]? {
+        guard let largest = values.map(abs).max(), largest >= 10_000,
+              values.allSatisfy({ ($0 / 1000).rounded() == $0 / 1000 })
+        else { return nil }
+        return values.map { $0 == 0 ? "0" : ReportNumberFormat.fixed($0 / 1000, decimals: 0) + "k" }
     }
 
     /// A log axis from the largest 1, 2 or 5 × 10ᵏ at or below the smallest value to the smallest
-    /// one at or above the largest. Decades are labelled (every second or third one when there are
+    /// one at or above the largest (from decade to decade when that spans over 3 decades). Decades are labelled (every second or third one when there are
     /// many), and so are the axis ends; within few decades, 2× and 5× are labelled too; the other
     /// integer multiples get unlabelled minor ticks.
     static func logarithmic(values: [Double]) -> AxisScale {
         let positive = values.filter { $0.isFinite && $0 > 0 }
-        let lower = logarithmicBound(positive.min() ?? 1, roundingUp: false)
+        var lower = logarithmicBound(positive.min() ?? 1, roundingUp: false)
         var upper = logarithmicBound(positive.max() ?? 10, roundingUp: true)
         if upper <= lower * (1 + 1e-9) {
             upper = logarithmicBound(lower * 1.5, roundingUp: true)
+        }
+        if log10(upper / lower) > 3 {
+            // Over many decades the axis ends on decades, which carry the labels.
+            lower = pow(10, log10(lower).rounded(.down))
+            upper = pow(10, (log10(upper) - 1e-9).rounded(.up))
         }
         let decades = log10(upper / lower)
         let labelEvery = decades <= 6.5 ? 1 : decades <= 12.5 ? 2 : 3

@@ -65,9 +65,10 @@ extension LineChart {
         svg += "<defs><clipPath id=\"\(identifier)-plot\"><rect x=\"\(format(plotLeft - 4))\" y=\"\(format(plotTop - 4))\""
         svg += " width=\"\(format(plotWidth + 8))\" height=\"\(format(plotHeight + 8))\"/></clipPath></defs>\n"
 
-        // Grid lines at the major y ticks, then reference lines.
+        // Grid lines at the labelled y ticks, then reference lines.
+        let yLabels = Self.legibleLabels(of: yAxis.ticks, position: yPosition)
         svg += "<g stroke=\"#e3e3e3\" stroke-width=\"1\">\n"
-        for tick in yAxis.ticks where tick.isMajor {
+        for tick in yAxis.ticks where tick.isMajor || yLabels.contains(tick) {
             let y = format(yPosition(tick.value))
             svg += "<line x1=\"\(format(plotLeft))\" y1=\"\(y)\" x2=\"\(format(plotRight))\" y2=\"\(y)\"/>\n"
         }
@@ -92,7 +93,7 @@ extension LineChart {
         }
         svg += "</g>\n"
         svg += "<g fill=\"#222222\" font-size=\"\(format(Layout.tickFontSize))\">\n"
-        for tick in yAxis.ticks where !tick.label.isEmpty {
+        for tick in yLabels {
             svg += "<text x=\"\(format(plotLeft - Layout.tickLength - 4))\" y=\"\(format(yPosition(tick.value)))\""
             svg += " dy=\"0.35em\" text-anchor=\"end\">\(Markup.escaped(tick.label))</text>\n"
         }
@@ -141,13 +142,32 @@ extension LineChart {
         return svg
     }
 
+    /// The labelled ticks whose labels keep clear of one another on a vertical axis: labels of
+    /// major ticks are placed first, then the others where they fit.
+    static func legibleLabels(of ticks: [AxisScale.Tick], position: (Double) -> Double) -> [AxisScale.Tick] {
+        let minimumGap = Layout.tickFontSize * 1.4
+        var placed: [Double] = []
+        var kept: [AxisScale.Tick] = []
+        for major in [true, false] {
+            for tick in ticks where tick.isMajor == major && !tick.label.isEmpty {
+                let y = position(tick.value)
+                if placed.allSatisfy({ abs($0 - y) >= minimumGap }) {
+                    placed.append(y)
+                    kept.append(tick)
+                }
+            }
+        }
+        return kept
+    }
+
     /// The x axis: nice ticks with as many labels as fit side by side without touching.
     func horizontalAxis(values: [Double], plotWidth: Double) -> AxisScale {
         var targetCount = max(2, min(11, Int(plotWidth / 60)))
         while true {
-            let axis = AxisScale.linear(values: values, targetCount: targetCount, integerStep: integerX)
+            let axis = AxisScale.linear(values: values, targetCount: targetCount, integerStep: integerX, tight: true)
             let widest = axis.ticks.map { Layout.textWidth($0.label, fontSize: Layout.tickFontSize) }.max() ?? 0
-            let spacing = plotWidth / Double(max(1, axis.ticks.count - 1))
+            let spacing = axis.ticks.count < 2
+                ? plotWidth : (axis.fraction(of: axis.ticks[1].value) - axis.fraction(of: axis.ticks[0].value)) * plotWidth
             if widest + 12 <= spacing || targetCount <= 2 {
                 return axis
             }

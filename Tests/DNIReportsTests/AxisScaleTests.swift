@@ -31,11 +31,11 @@ import Testing
         #expect(abs(axis.fraction(of: 5) - 0.5) < 1e-12)
     }
 
-    @Test func manyDecadesLabelOnlyDecades() {
-        let axis = AxisScale.logarithmic(values: [1e-6, 0.5])
+    @Test func manyDecadesLabelOnlyDecadesAndEndOnDecades() {
+        let axis = AxisScale.logarithmic(values: [1.5e-6, 0.5])
         let labels = axis.ticks.filter { !$0.label.isEmpty }.map(\.label)
-        #expect(labels == ["10⁻⁶", "10⁻⁵", "10⁻⁴", "0.001", "0.01", "0.1", "0.5"])
-        #expect(axis.ticks.filter(\.isMajor).count == 6)
+        #expect(labels == ["10⁻⁶", "10⁻⁵", "10⁻⁴", "0.001", "0.01", "0.1", "1"])
+        #expect(axis.ticks.filter(\.isMajor).count == 7)
     }
 
     @Test func veryManyDecadesThinTheLabels() {

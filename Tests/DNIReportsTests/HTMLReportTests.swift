@@ -101,6 +101,7 @@ import Testing
             .appendingPathComponent("Fixtures/small-report.html")
         if ProcessInfo.processInfo.environment["DNI_UPDATE_SNAPSHOTS"] == "1" {
             try html.write(to: snapshot, atomically: true, encoding: .utf8)
+            return
         }
         let expected = try Fixture.text(named: "small-report.html")
         #expect(html == expected, "the report changed; see the comment above to update the snapshot")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DNIReports
 
@@ -67,9 +68,3 @@ import Testing
         #expect(NiceTicks.niceNumber(3, rounding: false) == 5)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
