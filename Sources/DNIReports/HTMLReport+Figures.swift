@@ -14,20 +14,20 @@ extension HTMLReport {
     public func figures() -> [Figure] {
         var figures: [Figure] = []
         let trainingLoss = epochChart(
-            title: "Training loss per epoch", yAxisTitle: "training loss", scale: lossScale,
+            title: "Training loss per epoch", yAxisTitle: "Training loss", scale: lossScale,
             quantity: "training loss", value: { $0.trainLoss }, format: { ReportNumberFormat.significant($0) })
         if !trainingLoss.isEmpty {
             figures.append(Figure(caption: "Training loss per epoch, one line per method.", chart: trainingLoss))
         }
         let testError = epochChart(
-            title: "Test error per epoch (%)", yAxisTitle: "test error (%)", scale: lossScale,
+            title: "Test error per epoch (%)", yAxisTitle: "Test error (%)", scale: lossScale,
             quantity: "test error", value: { $0.testErrorPercent },
             format: { ReportNumberFormat.fixed($0, decimals: 2) + " %" })
         if !testError.isEmpty {
             figures.append(Figure(caption: "Test error per epoch (%), 100 · (1 − test accuracy).", chart: testError))
         }
         let cosine = probeChart(
-            title: "Synthetic-gradient cosine vs step", yAxisTitle: "cosine similarity cos(ĝ, ∂L/∂h)",
+            title: "Synthetic-gradient cosine vs step", yAxisTitle: "Cosine similarity cos(ĝ, ∂L/∂h)",
             scale: .linear, referenceLines: [0], quantity: "cosine", value: { $0.cosine })
         if !cosine.isEmpty {
             figures.append(Figure(
@@ -36,7 +36,7 @@ extension HTMLReport {
                 chart: cosine))
         }
         let normRatio = probeChart(
-            title: "Synthetic-gradient norm ratio vs step", yAxisTitle: "norm ratio ‖ĝ‖ / ‖∂L/∂h‖",
+            title: "Synthetic-gradient norm ratio vs step", yAxisTitle: "Norm ratio ‖ĝ‖ / ‖∂L/∂h‖",
             scale: .automatic, referenceLines: [1], quantity: "norm ratio", value: { $0.normRatio })
         if !normRatio.isEmpty {
             figures.append(Figure(
@@ -63,7 +63,7 @@ extension HTMLReport {
                     label: run.name, points: points, style: .indexed(color: index, dash: index)))
             }
         }
-        return LineChart(title: title, xAxisTitle: "epoch", yAxisTitle: yAxisTitle, series: series, yScale: scale)
+        return LineChart(title: title, xAxisTitle: "Epoch", yAxisTitle: yAxisTitle, series: series, yScale: scale)
     }
 
     /// One line per (run, stage) of `value` against the training step.
@@ -88,7 +88,7 @@ extension HTMLReport {
             }
         }
         return LineChart(
-            title: title, xAxisTitle: "training step", yAxisTitle: yAxisTitle, series: series, yScale: scale,
+            title: title, xAxisTitle: "Training step", yAxisTitle: yAxisTitle, series: series, yScale: scale,
             referenceLines: referenceLines)
     }
 }

@@ -71,8 +71,9 @@ extension HTMLReport {
             }
             html += "</tr>\n"
         }
-        html += "</tbody>\n<caption>Final values, from each run's summary line or else its last epoch."
-        html += " Best in bold where lower or higher is better.</caption>\n</table></div>\n"
+        html += "</tbody>\n</table></div>\n"
+        html += "<p class=\"note\">Final values, from each run's summary line or else its last epoch."
+        html += " Best in bold where lower or higher is better.</p>\n"
         return html
     }
 

@@ -37,9 +37,9 @@ public struct LineChart: Sendable, Equatable {
 
     /// What the chart shows, for screen readers (the visible caption lives in the page).
     public var title: String
-    /// The horizontal axis title, with its unit: `epoch`.
+    /// The horizontal axis title, with its unit: `Epoch`.
     public var xAxisTitle: String
-    /// The vertical axis title, with its unit: `test error (%)`.
+    /// The vertical axis title, with its unit: `Test error (%)`.
     public var yAxisTitle: String
     /// The lines.
     public var series: [Series]

@@ -10,7 +10,7 @@ enum ReportStyleSheet {
     p.subtitle { color: #555555; margin: 0 0 1.4rem; font-size: 0.95rem; }
     .table-scroll { overflow-x: auto; }
     table { border-collapse: collapse; font-size: 0.92rem; font-variant-numeric: tabular-nums; }
-    caption { caption-side: bottom; text-align: left; color: #555555; font-size: 0.85rem; padding-top: 0.5rem; }
+    p.note { color: #555555; font-size: 0.85rem; margin: 0.5rem 0 0; }
     th, td { padding: 0.32rem 0.8rem; text-align: right; white-space: nowrap; }
     th:first-child, td:first-child { text-align: left; }
     thead th { font-weight: 600; border-top: 2px solid #222222; border-bottom: 1px solid #222222; }
