@@ -40,12 +40,16 @@ struct AxisScale: Equatable {
         return AxisScale(lower: lower, upper: upper, isLogarithmic: false, ticks: ticks)
     }
 
-    /// Labels `20k`, `40k`… when every tick is a whole number of thousands and they reach 10 000.
+    /// Labels `20k`, `40k`… when every tick is a whole number of thousands and they reach 10 000,
+    /// and `0.5M`, `1M`… when they reach a million.
     static func compactThousands(_ values: [Double]) -> [String]? {
         guard let largest = values.map(abs).max(), largest >= 10_000,
               values.allSatisfy({ ($0 / 1000).rounded() == $0 / 1000 })
         else { return nil }
-        return values.map { $0 == 0 ? "0" : ReportNumberFormat.fixed($0 / 1000, decimals: 0) + "k" }
+        let (unit, suffix) = largest >= 1_000_000 ? (1_000_000.0, "M") : (1000.0, "k")
+        let step = values.count > 1 ? abs(values[1] - values[0]) / unit : 1
+        let decimals = max(0, Int((-log10(step) - 1e-9).rounded(.up)))
+        return values.map { $0 == 0 ? "0" : ReportNumberFormat.fixed($0 / unit, decimals: decimals) + suffix }
     }
 
     /// A log axis from the largest 1, 2 or 5 × 10ᵏ at or below the smallest value to the smallest

@@ -58,3 +58,14 @@ import Testing
         #expect(!axis.isLogarithmic)
     }
 }
+
+/// Compact labels for large counts such as training steps.
+@Suite struct CompactLabelTests {
+    @Test func thousandsAndMillions() {
+        #expect(AxisScale.compactThousands([0, 20_000, 40_000]) == ["0", "20k", "40k"])
+        #expect(AxisScale.compactThousands([0, 500_000, 1_000_000, 1_500_000]) == ["0", "0.5M", "1.0M", "1.5M"])
+        #expect(AxisScale.compactThousands([0, 2_000_000, 4_000_000]) == ["0", "2M", "4M"])
+        #expect(AxisScale.compactThousands([0, 1000, 2000]) == nil)
+        #expect(AxisScale.compactThousands([0, 12_500, 25_000]) == nil)
+    }
+}
