@@ -44,6 +44,7 @@ extension DNICommand {
 
 /// `--y-scale automatic|linear|logarithmic`, also spelled `auto` and `log`.
 extension AxisScaleChoice: ExpressibleByArgument {
+    /// The choice named `argument`, accepting the short spellings `auto` and `log`.
     public init?(argument: String) {
         switch argument {
         case "auto": self = .automatic

@@ -47,7 +47,7 @@ extension LineChart {
         let plotWidth = plotRight - plotLeft
         let xAxis = horizontalAxis(values: xValues, plotWidth: plotWidth)
 
-        let legend = legendLayout(series: visibleSeries, left: plotLeft, right: plotRight)
+        let legend = LegendLayout(series: visibleSeries, left: plotLeft, right: plotRight)
         let plotTop = Layout.outerMargin + legend.height + (legend.height > 0 ? 8 : 4)
         let plotBottom = plotTop + plotHeight
         let height = plotBottom + Layout.tickLength + 4 + Layout.tickFontSize + 10 + Layout.titleFontSize + Layout.outerMargin
@@ -173,66 +173,5 @@ extension LineChart {
             }
             targetCount -= 1
         }
-    }
-
-    /// The legend's entries placed in rows across the plot's width.
-    func legendLayout(series: [Series], left: Double, right: Double) -> LegendLayout {
-        var entries: [LegendLayout.Entry] = []
-        var x = left
-        var row = 0
-        for line in series where !line.points.isEmpty {
-            let label = line.label.count > Layout.legendLabelLimit
-                ? String(line.label.prefix(Layout.legendLabelLimit - 1)) + "…" : line.label
-            let entryWidth = Layout.legendSampleWidth + 6 + Layout.textWidth(label, fontSize: Layout.legendFontSize)
-            if x > left, x + entryWidth > right {
-                row += 1
-                x = left
-            }
-            entries.append(LegendLayout.Entry(
-                label: label, style: line.style, showsMarker: line.points.count <= Layout.markerLimit, x: x, row: row))
-            x += entryWidth + Layout.legendGap
-        }
-        return LegendLayout(entries: entries, rows: entries.isEmpty ? 0 : row + 1)
-    }
-}
-
-/// Where each legend entry goes: a short line sample in the series' style, then its label.
-struct LegendLayout {
-    struct Entry {
-        var label: String
-        var style: SeriesStyle
-        var showsMarker: Bool
-        var x: Double
-        var row: Int
-    }
-
-    var entries: [Entry]
-    var rows: Int
-
-    /// The legend's height.
-    var height: Double {
-        Double(rows) * LineChart.Layout.legendRowHeight
-    }
-
-    /// The legend as an SVG group whose first row is centred `top + rowHeight / 2`.
-    func svg(top: Double) -> String {
-        guard !entries.isEmpty else { return "" }
-        let format = ReportNumberFormat.coordinate
-        let layout = LineChart.Layout.self
-        var svg = "<g font-size=\"\(format(layout.legendFontSize))\" fill=\"#111111\">\n"
-        for entry in entries {
-            let y = top + (Double(entry.row) + 0.5) * layout.legendRowHeight
-            let dash = entry.style.dashPattern.map { " stroke-dasharray=\"\($0)\"" } ?? ""
-            svg += "<line x1=\"\(format(entry.x))\" y1=\"\(format(y))\" x2=\"\(format(entry.x + layout.legendSampleWidth))\""
-            svg += " y2=\"\(format(y))\" stroke=\"\(entry.style.color)\" stroke-width=\"1.8\"\(dash)/>\n"
-            if entry.showsMarker {
-                svg += "<circle cx=\"\(format(entry.x + layout.legendSampleWidth / 2))\" cy=\"\(format(y))\""
-                svg += " r=\"\(format(layout.markerRadius))\" fill=\"\(entry.style.color)\"/>\n"
-            }
-            svg += "<text x=\"\(format(entry.x + layout.legendSampleWidth + 6))\" y=\"\(format(y))\""
-            svg += " dy=\"0.35em\">\(Markup.escaped(entry.label))</text>\n"
-        }
-        svg += "</g>\n"
-        return svg
     }
 }

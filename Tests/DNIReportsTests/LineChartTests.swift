@@ -69,7 +69,7 @@ import Testing
             renamed.label = "a rather long method name \(index)"
             return renamed
         }
-        let legend = chart.legendLayout(series: chart.series, left: 60, right: 578)
+        let legend = LegendLayout(series: chart.series, left: 60, right: 578)
         #expect(legend.rows > 1)
         for entry in legend.entries {
             let width = LineChart.Layout.legendSampleWidth + 6
