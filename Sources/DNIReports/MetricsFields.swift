@@ -24,6 +24,15 @@ struct MetricsFields {
         }
     }
 
+    /// The fraction in [0, 1] at `key` (an accuracy); nil when absent or null.
+    func fraction(_ key: String) throws(MetricsLineProblem) -> Double? {
+        guard let value = try number(key) else { return nil }
+        guard (0...1).contains(value) else {
+            throw MetricsLineProblem("\"\(key)\" should be a fraction in [0, 1], found \(value)")
+        }
+        return value
+    }
+
     /// The whole number at `key`; nil when absent or null.
     func integer(_ key: String) throws(MetricsLineProblem) -> Int? {
         guard let value = try number(key) else { return nil }

@@ -39,7 +39,7 @@ enum MetricsLine: Equatable {
                 epoch: try line.requiredInteger("epoch", event: event),
                 trainLoss: try line.requiredNumber("train_loss", event: event),
                 testLoss: try line.number("test_loss"),
-                testAccuracy: try line.number("test_accuracy"),
+                testAccuracy: try line.fraction("test_accuracy"),
                 seconds: try line.number("seconds"),
                 extraFields: line.numbers(excluding: Self.epochFields))
             self = .epoch(method: method, record)
@@ -60,7 +60,7 @@ enum MetricsLine: Equatable {
                 seed: try line.integer("seed"),
                 trainLoss: try line.number("train_loss"),
                 testLoss: try line.number("test_loss"),
-                testAccuracy: try line.number("test_accuracy"),
+                testAccuracy: try line.fraction("test_accuracy"),
                 seconds: try line.number("seconds"),
                 samplesPerSecond: try line.number("samples_per_second"),
                 extraFields: line.numbers(excluding: Self.summaryFields))
