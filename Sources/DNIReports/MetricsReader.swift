@@ -36,7 +36,10 @@ public enum MetricsReader {
     public static func read(text: String, source: String) throws(MetricsFormatError) -> [RunRecord] {
         var parsed: [(line: Int, record: MetricsLine)] = []
         var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on any line break: "\r\n" is one Character in Swift, so splitting on "\n" alone would
+        // leave CRLF files as a single line. A leading byte-order mark is not part of the JSON.
+        let body = text.hasPrefix("\u{FEFF}") ? Substring(text.dropFirst()) : Substring(text)
+        for line in body.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }

@@ -173,6 +173,17 @@ import Testing
         #expect(error?.line == 5)
     }
 
+    @Test func windowsLineEndingsAndAByteOrderMarkAreRead() throws {
+        let text = "\u{FEFF}" + #"{"event":"epoch","epoch":1,"train_loss":0.5}"# + "\r\n"
+            + #"{"event":"epoch","epoch":2,"train_loss":0.4}"# + "\r\n\r\nbad\r\n"
+        let error = #expect(throws: MetricsFormatError.self) {
+            try MetricsReader.read(text: text, source: "crlf.jsonl")
+        }
+        #expect(error?.line == 4)
+        let good = try MetricsReader.read(text: String(text.dropLast(5)), source: "crlf.jsonl")
+        #expect(good.first?.epochs.map(\.epoch) == [1, 2])
+    }
+
     @Test func longBadLinesAreShortenedInTheMessage() {
         let error = #expect(throws: MetricsFormatError.self) {
             try MetricsReader.read(text: String(repeating: "x", count: 500), source: "long.jsonl")
