@@ -43,6 +43,11 @@ extension HTMLReport {
                 caption: "Synthetic-gradient norm ratio vs step: ‖ĝ‖ / ‖∂L/∂h‖ per stage; 1 is the true magnitude.",
                 chart: normRatio))
         }
+        // Line up the y axes of all figures, as in a multi-panel figure.
+        let plotLeft = figures.map(\.chart.requiredPlotLeft).max() ?? 0
+        for index in figures.indices {
+            figures[index].chart.minimumPlotLeft = plotLeft
+        }
         return figures
     }
 

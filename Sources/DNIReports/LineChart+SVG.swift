@@ -30,19 +30,10 @@ extension LineChart {
     /// clip path).
     public func svg(identifier: String) -> String {
         let logarithmic = usesLogarithmicScale
-        let visibleSeries = series.map { line in
-            Series(label: line.label, points: line.points.filter { point in
-                point.x.isFinite && point.y.isFinite && (!logarithmic || point.y > 0)
-            }, style: line.style)
-        }
+        let visibleSeries = visibleSeries(logarithmic: logarithmic)
         let xValues = visibleSeries.flatMap { $0.points.map(\.x) }
-        let yValues = visibleSeries.flatMap { $0.points.map(\.y) }
-        let yAxis = logarithmic
-            ? AxisScale.logarithmic(values: yValues)
-            : AxisScale.linear(values: yValues, targetCount: max(3, Int(plotHeight / 55)))
-
-        let yLabelWidth = yAxis.ticks.map { Layout.textWidth($0.label, fontSize: Layout.tickFontSize) }.max() ?? 0
-        let plotLeft = (Layout.outerMargin + Layout.titleFontSize + 10 + yLabelWidth + Layout.tickLength + 5).rounded()
+        let yAxis = verticalAxis(of: visibleSeries, logarithmic: logarithmic)
+        let plotLeft = max(Self.plotLeft(forLabelsOf: yAxis), minimumPlotLeft)
         let plotRight = width - Layout.rightMargin
         let plotWidth = plotRight - plotLeft
         let xAxis = horizontalAxis(values: xValues, plotWidth: plotWidth)
@@ -140,6 +131,35 @@ extension LineChart {
         svg += legend.svg(top: Layout.outerMargin)
         svg += "</svg>"
         return svg
+    }
+
+    /// The series without the points the axes cannot show (non-finite, or not positive on a log axis).
+    func visibleSeries(logarithmic: Bool) -> [Series] {
+        series.map { line in
+            Series(label: line.label, points: line.points.filter { point in
+                point.x.isFinite && point.y.isFinite && (!logarithmic || point.y > 0)
+            }, style: line.style)
+        }
+    }
+
+    /// The y axis for `series`: logarithmic, or linear with a tick about every 55 units.
+    func verticalAxis(of series: [Series], logarithmic: Bool) -> AxisScale {
+        let values = series.flatMap { $0.points.map(\.y) }
+        return logarithmic
+            ? AxisScale.logarithmic(values: values)
+            : AxisScale.linear(values: values, targetCount: max(3, Int(plotHeight / 55)))
+    }
+
+    /// Where the plot must start so the y title, tick labels and ticks fit to its left.
+    static func plotLeft(forLabelsOf axis: AxisScale) -> Double {
+        let labelWidth = axis.ticks.map { Layout.textWidth($0.label, fontSize: Layout.tickFontSize) }.max() ?? 0
+        return (Layout.outerMargin + Layout.titleFontSize + 10 + labelWidth + Layout.tickLength + 5).rounded()
+    }
+
+    /// The left edge this chart's plot needs; charts shown together can share the largest.
+    public var requiredPlotLeft: Double {
+        let logarithmic = usesLogarithmicScale
+        return Self.plotLeft(forLabelsOf: verticalAxis(of: visibleSeries(logarithmic: logarithmic), logarithmic: logarithmic))
     }
 
     /// The labelled ticks whose labels keep clear of one another on a vertical axis: labels of

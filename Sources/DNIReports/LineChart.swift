@@ -53,6 +53,9 @@ public struct LineChart: Sendable, Equatable {
     public var width: Double
     /// The height of the plotting area (the figure adds the legend and axes around it).
     public var plotHeight: Double
+    /// The plot starts at least this far from the left edge, so that charts shown together can
+    /// line up their axes (see `requiredPlotLeft`); 0 lets the tick labels decide.
+    public var minimumPlotLeft: Double
 
     /// A chart with the given axes and lines.
     public init(
@@ -64,7 +67,8 @@ public struct LineChart: Sendable, Equatable {
         integerX: Bool = true,
         referenceLines: [Double] = [],
         width: Double = 600,
-        plotHeight: Double = 300
+        plotHeight: Double = 300,
+        minimumPlotLeft: Double = 0
     ) {
         self.title = title
         self.xAxisTitle = xAxisTitle
@@ -75,6 +79,7 @@ public struct LineChart: Sendable, Equatable {
         self.referenceLines = referenceLines
         self.width = width
         self.plotHeight = plotHeight
+        self.minimumPlotLeft = minimumPlotLeft
     }
 
     /// True when no series has a point to draw.

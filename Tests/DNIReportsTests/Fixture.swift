@@ -12,7 +12,7 @@ enum Fixture {
 
     /// The text of `Fixtures/name`.
     static func text(named name: String) throws -> String {
-        guard let url = Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil) else {
+        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures") else {
             throw CocoaError(.fileNoSuchFile)
         }
         return try String(contentsOf: url, encoding: .utf8)
