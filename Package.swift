@@ -41,5 +41,6 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "DNITests", dependencies: ["DNI", "Linalg", "CZlib"]),
         .testTarget(name: "DNICommandLineTests", dependencies: ["DNICommandLine", "DNI"]),
+        .testTarget(name: "DNIReportsTests", dependencies: ["DNIReports"], resources: [.copy("Fixtures")]),
     ]
 )

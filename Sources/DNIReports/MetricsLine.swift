@@ -1,0 +1,79 @@
+import Foundation
+
+/// One parsed line of a metrics file: an epoch, a probe, a summary, or something to ignore.
+/// `method` is nil when the line does not name one.
+enum MetricsLine: Equatable {
+    case epoch(method: String?, EpochRecord)
+    case probe(method: String?, ProbeRecord)
+    case summary(method: String?, RunSummary)
+    /// An event this reader does not know (ignored, so that newer writers stay readable).
+    case ignored
+
+    /// The fields each event understands; any other numeric field of an epoch or summary line
+    /// goes to `extraFields`.
+    static let epochFields: Set<String> = ["event", "method", "epoch", "train_loss", "test_loss", "test_accuracy", "seconds"]
+    static let summaryFields: Set<String> = [
+        "event", "method", "task", "execution", "epochs", "seed", "train_loss", "test_loss", "test_accuracy",
+        "seconds", "samples_per_second",
+    ]
+
+    /// Parses one non-blank line. Throws a `MetricsLineProblem` saying what is wrong.
+    init(parsing text: String) throws(MetricsLineProblem) {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        } catch {
+            throw MetricsLineProblem("not valid JSON: \(Self.excerpt(of: text))")
+        }
+        guard case .object(let fields) = value else {
+            throw MetricsLineProblem("expected a JSON object, found \(value.typeName)")
+        }
+        let line = MetricsFields(fields)
+        guard let event = try line.string("event") else {
+            throw MetricsLineProblem("record has no \"event\" field")
+        }
+        let method = try line.string("method").flatMap { $0.isEmpty ? nil : $0 }
+        switch event {
+        case "epoch":
+            let record = EpochRecord(
+                epoch: try line.requiredInteger("epoch", event: event),
+                trainLoss: try line.requiredNumber("train_loss", event: event),
+                testLoss: try line.number("test_loss"),
+                testAccuracy: try line.fraction("test_accuracy"),
+                seconds: try line.number("seconds"),
+                extraFields: line.numbers(excluding: Self.epochFields))
+            self = .epoch(method: method, record)
+        case "probe":
+            let record = ProbeRecord(
+                epoch: try line.integer("epoch"),
+                step: try line.requiredInteger("step", event: event),
+                stage: try line.requiredInteger("stage", event: event),
+                cosine: try line.requiredNumber("cosine", event: event),
+                normRatio: try line.number("norm_ratio"),
+                synthesizerLoss: try line.number("synthesizer_loss"))
+            self = .probe(method: method, record)
+        case "summary":
+            let summary = RunSummary(
+                task: try line.string("task"),
+                execution: try line.string("execution"),
+                epochs: try line.integer("epochs"),
+                seed: try line.integer("seed"),
+                trainLoss: try line.number("train_loss"),
+                testLoss: try line.number("test_loss"),
+                testAccuracy: try line.fraction("test_accuracy"),
+                seconds: try line.number("seconds"),
+                samplesPerSecond: try line.number("samples_per_second"),
+                extraFields: line.numbers(excluding: Self.summaryFields))
+            self = .summary(method: method, summary)
+        default:
+            self = .ignored
+        }
+    }
+
+    /// The start of `text`, short enough for a one-line error message.
+    static func excerpt(of text: String) -> String {
+        let limit = 40
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        return trimmed.count <= limit ? trimmed : String(trimmed.prefix(limit)) + "…"
+    }
+}

@@ -1,0 +1,41 @@
+/// Everything recorded about one training run (one method): its epochs, its synthetic-gradient
+/// probes and its summary. `MetricsReader` builds these from JSON Lines; `dni compare` can build
+/// them in memory and hand them straight to `HTMLReport`.
+public struct RunRecord: Sendable, Equatable {
+    /// The name shown in tables and legends: the method (`backprop`, `dni`, `cdni`), or the file's
+    /// name when the lines carry no method.
+    public var name: String
+    /// The file the run was read from, if any.
+    public var source: String?
+    /// One record per epoch, in the order written.
+    public var epochs: [EpochRecord]
+    /// The synthetic-gradient probes, in the order written.
+    public var probes: [ProbeRecord]
+    /// The run's summary line, if it wrote one.
+    public var summary: RunSummary?
+
+    /// A run named `name`.
+    public init(
+        name: String,
+        source: String? = nil,
+        epochs: [EpochRecord] = [],
+        probes: [ProbeRecord] = [],
+        summary: RunSummary? = nil
+    ) {
+        self.name = name
+        self.source = source
+        self.epochs = epochs
+        self.probes = probes
+        self.summary = summary
+    }
+
+    /// The stages that have probes, in increasing order.
+    public var probedStages: [Int] {
+        Array(Set(probes.map(\.stage))).sorted()
+    }
+
+    /// True when the run holds no records at all.
+    public var isEmpty: Bool {
+        epochs.isEmpty && probes.isEmpty && summary == nil
+    }
+}
