@@ -1,5 +1,6 @@
 import ArgumentParser
 import DNI
+import DNIReports
 
 extension DNICommand {
     /// `dni compare`: the same task, data and seed under several methods, side by side.
@@ -12,18 +13,30 @@ extension DNICommand {
 
         @OptionGroup var arguments: TrainingArguments
 
+        @Option(help: "Also write a self-contained HTML report (charts and table) to this file.")
+        var report: String?
+
         func run() throws {
             let methods = try parseMethods(self.methods)
             var summaries: [TrainingSummary] = []
+            var runs: [RunRecord] = []
             for plan in try arguments.plans(for: methods) {
                 var reporter = ProgressReporter(json: arguments.json, method: plan.method, tagLines: true)
+                var recorder = RunRecorder()
                 let summary = try plan.run(probeEvery: arguments.probeEvery) { event in
                     reporter.handle(event, totalEpochs: plan.epochs)
+                    recorder.record(event)
                 }
                 if arguments.json { print(summary.jsonLine.description) }
                 summaries.append(summary)
+                runs.append(recorder.run(summary: summary))
             }
             if !arguments.json { print(SummaryTable(summaries: summaries).render()) }
+            if let report {
+                let title = "\(arguments.task.rawValue): " + methods.map(\.rawValue).joined(separator: " vs ")
+                try writeReport(runs, title: title, to: report)
+                if !arguments.json { print("report: \(report)") }
+            }
         }
     }
 }

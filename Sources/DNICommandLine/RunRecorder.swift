@@ -1,0 +1,48 @@
+import DNI
+import DNIReports
+
+/// Collects one training run's events as a ``DNIReports/RunRecord`` for an HTML report.
+struct RunRecorder {
+    private(set) var epochs: [DNIReports.EpochRecord] = []
+    private(set) var probes: [DNIReports.ProbeRecord] = []
+
+    mutating func record(_ event: TrainingEvent) {
+        switch event {
+        case .epoch(let record):
+            var extra: [String: Double] = ["synthesizer_loss": record.synthesizerLoss]
+            if let exact = record.test.exactAccuracy { extra["test_exact"] = exact }
+            epochs.append(DNIReports.EpochRecord(
+                epoch: record.epoch, trainLoss: record.trainLoss, testLoss: record.test.loss,
+                testAccuracy: record.test.accuracy, seconds: record.seconds, extraFields: extra))
+        case .probe(let record):
+            for stage in record.stages {
+                probes.append(DNIReports.ProbeRecord(
+                    epoch: record.epoch, step: record.step, stage: stage.stage + 1, cosine: stage.cosine,
+                    normRatio: stage.normRatio, synthesizerLoss: stage.synthesizerLoss))
+            }
+        case .step:
+            break
+        }
+    }
+
+    func run(summary: TrainingSummary) -> RunRecord {
+        var extra: [String: Double] = [:]
+        if let exact = summary.test.exactAccuracy { extra["test_exact"] = exact }
+        return RunRecord(
+            name: summary.method.rawValue, epochs: epochs, probes: probes,
+            summary: RunSummary(
+                task: summary.task, execution: summary.execution, epochs: summary.epochs,
+                seed: Int(truncatingIfNeeded: summary.seed), trainLoss: summary.trainLoss,
+                testLoss: summary.test.loss, testAccuracy: summary.test.accuracy, seconds: summary.seconds,
+                samplesPerSecond: summary.samplesPerSecond, extraFields: extra))
+    }
+}
+
+/// Writes `runs` as an HTML report at `path`, turning write failures into bad-input errors.
+func writeReport(_ runs: [RunRecord], title: String, to path: String) throws {
+    do {
+        try HTMLReport(runs: runs, title: title).writeAtomically(to: path)
+    } catch {
+        throw InputError("\(error)")
+    }
+}
