@@ -48,6 +48,9 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Synthesizer output layer initialisation: zero (the paper) or random (the post).")
     var synthesizerInit: SynthesizerInitialization?
 
+    @Flag(inversion: .prefixedNo, help: "Give each synthesizer layer a bias (default: yes).")
+    var synthesizerBias: Bool?
+
     @Option(help: "Optimizer: sgd, momentum or adam.")
     var optimizer: OptimizerKind?
 
@@ -108,6 +111,7 @@ struct TrainingArguments: ParsableArguments {
             experiment.synthesizer.hiddenSize = synthesizerHiddenSize
         }
         if let synthesizerInit { experiment.synthesizer.zeroInitialization = synthesizerInit == .zero }
+        if let synthesizerBias { experiment.synthesizer.bias = synthesizerBias }
         if let optimizer { experiment.optimizer = optimizer }
         if let synthesizerOptimizer { experiment.synthesizer.optimizer = synthesizerOptimizer }
         if let decayEpochs { experiment.learningRateDecayEpochs = try parseSizes(decayEpochs, flag: "--decay-epochs") }
@@ -152,6 +156,7 @@ struct TrainingArguments: ParsableArguments {
             experiment.synthesizer.hiddenSize = synthesizerHiddenSize
         }
         if let synthesizerInit { experiment.synthesizer.zeroInitialization = synthesizerInit == .zero }
+        if let synthesizerBias { experiment.synthesizer.bias = synthesizerBias }
         if let optimizer { experiment.optimizer = optimizer }
         if let synthesizerOptimizer { experiment.synthesizer.optimizer = synthesizerOptimizer }
         if let decayEpochs { experiment.learningRateDecayEpochs = try parseSizes(decayEpochs, flag: "--decay-epochs") }
