@@ -17,7 +17,9 @@ let package = Package(
     ],
     targets: [
         // Dense row-major Float matrices, GEMM kernels, element-wise kernels, seeded RNG.
-        .target(name: "Linalg"),
+        .target(name: "Linalg", dependencies: ["CLinalgKernels"]),
+        // The C microkernels that need per-function CPU targets (AVX2/FMA), chosen at run time.
+        .target(name: "CLinalgKernels"),
         // Layers, losses, optimizers, synthesizers, stages, training methods, data sets.
         .target(name: "DNI", dependencies: ["Linalg"]),
         // Metrics (JSON Lines) to self-contained HTML reports with inline SVG charts.

@@ -16,7 +16,7 @@ public struct DNICommand: ParsableCommand {
         commandName: "dni",
         abstract: "Train neural networks with synthetic gradients (Decoupled Neural Interfaces).",
         version: DNIVersion.string,
-        subcommands: [Info.self]
+        subcommands: [Info.self, Bench.self]
     )
 
     public init() {}
