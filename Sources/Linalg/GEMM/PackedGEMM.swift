@@ -107,8 +107,9 @@ public struct PackedGEMM: GEMMKernel {
         }
     }
 
-    /// How many strips (threads) a product of this size is worth.
-    func stripCount(m: Int, n: Int, k: Int) -> Int {
+    /// How many strips (threads) an `m × n × k` product is cut into: at most ``threads``, at
+    /// least ``minimumWorkPerThread`` multiply-adds each, at least one tile of C each.
+    public func stripCount(m: Int, n: Int, k: Int) -> Int {
         if threads == 1 { return 1 }
         let work = m * n * k
         let longerTiles = n >= m
