@@ -1,6 +1,7 @@
 // The GEMM macro-kernel: runs the microkernel over every register tile of one cache block.
 #include "CLinalgKernels.h"
 #include "Microkernels.h"
+#include <stddef.h>
 
 enum { TILE_ROWS = DNI_GEMM_TILE_ROWS, TILE_COLUMNS = DNI_GEMM_TILE_COLUMNS };
 
@@ -11,8 +12,13 @@ void dni_gemm_macro_kernel(DNIGEMMInstructionSet instruction_set,
                            float alpha, const float *packed_a, const float *packed_b,
                            float beta, float *c, int64_t ldc) {
     Microkernel microkernel = dni_gemm_microkernel_portable;
+    // For a last column panel with at most 8 used columns (half a tile), if there is one.
+    Microkernel narrowMicrokernel = NULL;
 #if defined(__x86_64__) || defined(__i386__)
-    if (instruction_set == DNIGEMMInstructionSetAVX2FMA) microkernel = dni_gemm_microkernel_avx2_fma;
+    if (instruction_set == DNIGEMMInstructionSetAVX2FMA) {
+        microkernel = dni_gemm_microkernel_avx2_fma;
+        narrowMicrokernel = dni_gemm_microkernel_avx2_fma_6x8;
+    }
 #else
     (void)instruction_set;
 #endif
@@ -21,15 +27,18 @@ void dni_gemm_macro_kernel(DNIGEMMInstructionSet instruction_set,
     for (int64_t column0 = 0; column0 < columns; column0 += TILE_COLUMNS) {
         const int64_t usedColumns = columns - column0 < TILE_COLUMNS ? columns - column0 : TILE_COLUMNS;
         const float *panelB = packed_b + column0 * depth;
+        const int narrow = narrowMicrokernel != NULL && usedColumns <= TILE_COLUMNS / 2;
+        const int64_t fullColumns = narrow ? TILE_COLUMNS / 2 : TILE_COLUMNS;
+        const Microkernel kernel = narrow ? narrowMicrokernel : microkernel;
         for (int64_t row0 = 0; row0 < rows; row0 += TILE_ROWS) {
             const int64_t usedRows = rows - row0 < TILE_ROWS ? rows - row0 : TILE_ROWS;
             const float *panelA = packed_a + row0 * depth;
             float *tile = c + row0 * ldc + column0;
-            if (usedRows == TILE_ROWS && usedColumns == TILE_COLUMNS) {
-                microkernel(depth, alpha, panelA, panelB, beta, tile, ldc);
+            if (usedRows == TILE_ROWS && usedColumns == fullColumns) {
+                kernel(depth, alpha, panelA, panelB, beta, tile, ldc);
                 continue;
             }
-            microkernel(depth, alpha, panelA, panelB, 0, edge, TILE_COLUMNS);
+            kernel(depth, alpha, panelA, panelB, 0, edge, TILE_COLUMNS);
             for (int64_t i = 0; i < usedRows; i++) {
                 float *row = tile + i * ldc;
                 const float *source = edge + i * TILE_COLUMNS;

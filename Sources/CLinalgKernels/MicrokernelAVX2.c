@@ -77,3 +77,37 @@ void dni_gemm_microkernel_avx2_fma(int64_t depth, float alpha, const float *a, c
     DNI_STORE_ROW(5, c50, c51);
 }
 #endif
+
+#if defined(__x86_64__) || defined(__i386__)
+/// The left half of the tile, for the last micro-panel of B when at most 8 of its 16 columns
+/// are used (e.g. an output layer of 8 units): half the multiply-adds of the full kernel.
+__attribute__((target("avx2,fma")))
+void dni_gemm_microkernel_avx2_fma_6x8(int64_t depth, float alpha, const float *a, const float *b,
+                                       float beta, float *c, int64_t ldc) {
+    __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps();
+    __m256 c3 = _mm256_setzero_ps(), c4 = _mm256_setzero_ps(), c5 = _mm256_setzero_ps();
+    for (int64_t p = 0; p < depth; p++) {
+        const __m256 b0 = _mm256_loadu_ps(b);
+        c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 0), b0, c0);
+        c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 1), b0, c1);
+        c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 2), b0, c2);
+        c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 3), b0, c3);
+        c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 4), b0, c4);
+        c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 5), b0, c5);
+        a += 6;
+        b += 16;
+    }
+    const __m256 alphaVector = _mm256_set1_ps(alpha);
+    const __m256 betaVector = _mm256_set1_ps(beta);
+    __m256 rows[6] = {c0, c1, c2, c3, c4, c5};
+    for (int i = 0; i < 6; i++) {
+        float *target = c + i * ldc;
+        if (beta == 0) {
+            _mm256_storeu_ps(target, _mm256_mul_ps(alphaVector, rows[i]));
+        } else {
+            _mm256_storeu_ps(target, _mm256_fmadd_ps(alphaVector, rows[i],
+                _mm256_mul_ps(betaVector, _mm256_loadu_ps(target))));
+        }
+    }
+}
+#endif
