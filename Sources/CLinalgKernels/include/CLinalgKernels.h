@@ -50,6 +50,13 @@ void dni_gemm_macro_kernel(DNIGEMMInstructionSet instruction_set,
                            float alpha, const float *packed_a, const float *packed_b,
                            float beta, float *c, int64_t ldc);
 
+/// y[i] = exp(x[i]) for i in 0..<count (x and y may be the same buffer). The AVX2 path is
+/// within 2 ulp of the C library's expf for normal results; NaN stays NaN.
+void dni_exp(DNIGEMMInstructionSet instruction_set, int64_t count, const float *x, float *y);
+
+/// y[i] = 1 / (1 + exp(−x[i])) for i in 0..<count (x and y may be the same buffer).
+void dni_sigmoid(DNIGEMMInstructionSet instruction_set, int64_t count, const float *x, float *y);
+
 /// Writes into `path` (NUL-terminated, at most `capacity` bytes) the file of the loaded library
 /// that defines `symbol`; returns 1 on success, 0 when the loader does not know.
 int dni_library_path_of_symbol(const void *symbol, char *path, int64_t capacity);

@@ -1,8 +1,9 @@
 /// Chooses which ``GEMMKernel`` computes the matrix products of a network.
 ///
 /// An engine is a value passed to the layers that multiply matrices; there is no global mutable
-/// setting. ``GEMMEngine/default`` is read once from the environment (`DNI_GEMM`), so a
-/// benchmark or a test can force one kernel without code changes.
+/// setting. ``GEMMEngine/default`` is read once from the environment (`DNI_GEMM`,
+/// `DNI_GEMM_THREADS`), so a benchmark or a test can force one kernel without code changes.
+/// A pipelined executor that runs one stage per core will want ``builtin(threads:)`` with 1.
 public struct GEMMEngine: Sendable {
     /// The kernel that computes every product through this engine.
     public var kernel: any GEMMKernel
