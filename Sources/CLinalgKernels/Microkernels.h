@@ -17,6 +17,11 @@ void dni_gemm_microkernel_avx2_fma(int64_t depth, float alpha, const float *a, c
 /// AVX2 + FMA on the left 6×8 half of a tile (B panel still 16 wide); writes 8 columns of C.
 void dni_gemm_microkernel_avx2_fma_6x8(int64_t depth, float alpha, const float *a, const float *b,
                                        float beta, float *c, int64_t ldc);
+/// AVX2 + FMA reading A unpacked: tile row i, depth p is `rows[i][p * depth_stride]`. Writes
+/// 16 columns of C when `wide`, else 8 (B panel 16 wide either way).
+void dni_gemm_microkernel_avx2_fma_strided(int64_t depth, float alpha, const float *const rows[6],
+                                           int64_t depth_stride, const float *b, int wide,
+                                           float beta, float *c, int64_t ldc);
 #endif
 
 #endif

@@ -50,6 +50,14 @@ void dni_gemm_macro_kernel(DNIGEMMInstructionSet instruction_set,
                            float alpha, const float *packed_a, const float *packed_b,
                            float beta, float *c, int64_t ldc);
 
+/// Like `dni_gemm_macro_kernel` for a block of at most 16 columns (one B panel), reading A in
+/// place instead of packed: element (i, p) of the block is `a[i * row_stride + p * depth_stride]`.
+/// Returns 0 (and does nothing) when the instruction set has no such kernel: pack A instead.
+int dni_gemm_macro_kernel_unpacked_a(DNIGEMMInstructionSet instruction_set,
+                                     int64_t rows, int64_t columns, int64_t depth, float alpha,
+                                     const float *a, int64_t row_stride, int64_t depth_stride,
+                                     const float *packed_b, float beta, float *c, int64_t ldc);
+
 /// y[i] = exp(x[i]) for i in 0..<count (x and y may be the same buffer). The AVX2 path is
 /// within 2 ulp of the C library's expf for normal results; NaN stays NaN.
 void dni_exp(DNIGEMMInstructionSet instruction_set, int64_t count, const float *x, float *y);

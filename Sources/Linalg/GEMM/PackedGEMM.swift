@@ -160,6 +160,16 @@ public struct PackedGEMM: GEMMKernel {
                         let aBlock = operands.transposeA
                             ? operands.a + depthStart * operands.lda + rowStart
                             : operands.a + rowStart * operands.lda + depthStart
+                        // One column panel: each element of A is used once, so read it in place.
+                        if columnCount <= GEMMBlocking.tileColumns,
+                           dni_gemm_macro_kernel_unpacked_a(
+                               instructionSet, Int64(rowCount), Int64(columnCount), Int64(depthCount),
+                               operands.alpha, aBlock,
+                               Int64(operands.transposeA ? 1 : operands.lda), Int64(operands.transposeA ? operands.lda : 1),
+                               packedB, beta, operands.c + rowStart * operands.ldc + columnStart,
+                               Int64(operands.ldc)) != 0 {
+                            continue
+                        }
                         dni_gemm_pack_a(operands.transposeA ? 1 : 0, Int64(rowCount), Int64(depthCount),
                                         aBlock, Int64(operands.lda), packedA)
                         dni_gemm_macro_kernel(
