@@ -1,3 +1,4 @@
+import Dispatch
 import Linalg
 import Testing
 
@@ -70,6 +71,20 @@ import Testing
         let actual = GEMMEngine.builtin(threads: 2).product(a, b)
         let error = Swift.zip(expected.storage, actual.storage).map { abs($0 - $1) }.max() ?? 0
         #expect(error <= 1e-4)
+    }
+
+    /// Several threads sharing one kernel value (pipeline stages sharing an engine): one gets
+    /// the worker pool, the others run on their own thread; every product must be right.
+    @Test func concurrentCallersShareOneKernel() {
+        let kernel = PackedGEMM(threads: 2, minimumWorkPerThread: 1)
+        let shapes = [(m: 37, n: 45, k: 29), (m: 50, n: 20, k: 33), (m: 8, n: 70, k: 12), (m: 61, n: 3, k: 9)]
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            let shape = shapes[index % shapes.count]
+            for round in 0..<5 {
+                GEMMOracle.check(kernel, m: shape.m, n: shape.n, k: shape.k, transposeA: index % 2 == 0,
+                                 transposeB: round % 2 == 0, seed: UInt64(300 + index * 10 + round))
+            }
+        }
     }
 
     @Test func threadsAreAtLeastOne() {

@@ -1,5 +1,4 @@
 import CLinalgKernels
-import Dispatch
 
 #if canImport(Glibc)
 import Glibc
@@ -27,15 +26,16 @@ import Darwin
 /// and merged, so any `m`, `n`, `k` works.
 ///
 /// Threads: C is cut into `threads` strips along its longer side (in whole tiles), and each
-/// strip is an independent GEMM with its own packing buffer, run with
-/// `DispatchQueue.concurrentPerform`. Products too small to repay a dispatch run on the
-/// calling thread; `threads == 1` never dispatches.
+/// strip is an independent GEMM with its own packing buffer, run by the kernel's persistent
+/// worker threads and the calling thread (``GEMMWorkerPool``). Products too small to repay a
+/// wake-up run on the calling thread; `threads == 1` never starts a thread.
 ///
 /// Packing buffers come from a pool owned by the kernel value (``GEMMScratchPool``), so a warm
 /// kernel allocates nothing per call.
 public struct PackedGEMM: GEMMKernel {
-    /// Threads used for one product (1: everything on the calling thread).
-    public var threads: Int
+    /// Threads used for one product (1: everything on the calling thread). Fixed at creation,
+    /// because the kernel's worker threads are sized by it.
+    public let threads: Int
     /// The microkernel's instruction set (``GEMMInstructionSet/best`` unless forced, e.g. in tests).
     public let instructionSet: GEMMInstructionSet
     /// Cache-block sizes.
@@ -44,6 +44,7 @@ public struct PackedGEMM: GEMMKernel {
     public var minimumWorkPerThread: Int
 
     private let scratch = GEMMScratchPool()
+    private let workers: GEMMWorkerPool
 
     /// The number of processors currently online (at least 1).
     public static var activeProcessorCount: Int {
@@ -65,6 +66,7 @@ public struct PackedGEMM: GEMMKernel {
         self.instructionSet = instructionSet
         self.blocking = blocking
         self.minimumWorkPerThread = max(1, minimumWorkPerThread)
+        self.workers = GEMMWorkerPool(workerCount: self.threads - 1)
     }
 
     public var name: String { "builtin" }
@@ -95,7 +97,9 @@ public struct PackedGEMM: GEMMKernel {
         let length = alongColumns ? n : m
         let tile = alongColumns ? GEMMBlocking.tileColumns : GEMMBlocking.tileRows
         let tiles = (length + tile - 1) / tile
-        DispatchQueue.concurrentPerform(iterations: strips) { strip in
+        // A local function, not a closure value: passed only as a non-escaping argument, its
+        // captures stay on the stack.
+        func runStrip(_ strip: Int) {
             let start = min(length, tiles * strip / strips * tile)
             let end = min(length, tiles * (strip + 1) / strips * tile)
             if start >= end { return }
@@ -104,6 +108,10 @@ public struct PackedGEMM: GEMMKernel {
             } else {
                 multiplyBlock(operands, rows: start..<end, columns: 0..<n)
             }
+        }
+        if !workers.run(strips: strips, runStrip) {
+            // Another product holds the pool: run this one's strips here, one after another.
+            for strip in 0..<strips { runStrip(strip) }
         }
     }
 
@@ -121,8 +129,8 @@ public struct PackedGEMM: GEMMKernel {
     /// The arguments of one product, as a value that can cross into the worker closures.
     private struct Operands: @unchecked Sendable {
         // Why `@unchecked Sendable` is safe: the pointers are only used during `multiply`, which
-        // does not return before every worker has finished (`concurrentPerform` is
-        // synchronous); workers read A and B and write disjoint blocks of C.
+        // does not return before every strip has finished (`GEMMWorkerPool.run` waits for
+        // them); strips read A and B and write disjoint blocks of C.
         let transposeA: Bool, transposeB: Bool
         let k: Int
         let alpha: Float
