@@ -47,26 +47,24 @@ final class GEMMWorkerPool: @unchecked Sendable {
         busy.deallocate()
     }
 
-    /// Calls `body(strip)` for every strip in `0..<strips`, on the workers and the calling
-    /// thread, and returns when all are done. Returns false, having run nothing, when another
-    /// product is using the pool (the caller then runs the strips itself).
-    func run(strips: Int, _ body: (Int) -> Void) -> Bool {
+    /// Computes every strip of `plan` with `kernel`, on the workers and the calling thread, and
+    /// returns when all are done. Returns false, having run nothing, when another product is
+    /// using the pool (the caller then runs the strips itself).
+    func run(kernel: PackedGEMM, plan: PackedGEMM.StripPlan) -> Bool {
         guard pthread_mutex_trylock(busy) == 0 else { return false }
         defer { pthread_mutex_unlock(busy) }
         startIfNeeded()
-        withoutActuallyEscaping(body) { escapable in
-            pthread_mutex_lock(state.mutex)
-            state.job = escapable
-            state.stripCount = strips
-            state.nextStrip = 0
-            state.finishedStrips = 0
-            state.generation &+= 1
-            pthread_cond_broadcast(state.wake)
-            state.takeStrips()
-            while state.finishedStrips < strips { pthread_cond_wait(state.done, state.mutex) }
-            state.job = nil
-            pthread_mutex_unlock(state.mutex)
-        }
+        pthread_mutex_lock(state.mutex)
+        state.job = (kernel, plan)
+        state.nextStrip = 0
+        state.finishedStrips = 0
+        state.generation &+= 1
+        pthread_cond_broadcast(state.wake)
+        state.takeStrips()
+        while state.finishedStrips < plan.strips { pthread_cond_wait(state.done, state.mutex) }
+        // Drop the job: it holds the kernel, whose pool holds this state.
+        state.job = nil
+        pthread_mutex_unlock(state.mutex)
         return true
     }
 
@@ -101,8 +99,8 @@ private final class WorkerState: @unchecked Sendable {
     let mutex: UnsafeMutablePointer<pthread_mutex_t>
     let wake: UnsafeMutablePointer<pthread_cond_t>
     let done: UnsafeMutablePointer<pthread_cond_t>
-    var job: ((Int) -> Void)?
-    var stripCount = 0
+    /// The product being computed, if any.
+    var job: (kernel: PackedGEMM, plan: PackedGEMM.StripPlan)?
     var nextStrip = 0
     var finishedStrips = 0
     var generation: UInt64 = 0
@@ -135,14 +133,14 @@ private final class WorkerState: @unchecked Sendable {
     /// Runs unclaimed strips of the current job until none is left. Called with `mutex` held;
     /// releases it while a strip runs.
     func takeStrips() {
-        while let job, nextStrip < stripCount {
+        while let job, nextStrip < job.plan.strips {
             let strip = nextStrip
             nextStrip += 1
             pthread_mutex_unlock(mutex)
-            job(strip)
+            job.kernel.run(strip: strip, of: job.plan)
             pthread_mutex_lock(mutex)
             finishedStrips += 1
-            if finishedStrips == stripCount { pthread_cond_signal(done) }
+            if finishedStrips == job.plan.strips { pthread_cond_signal(done) }
         }
     }
 

@@ -92,26 +92,35 @@ public struct PackedGEMM: GEMMKernel {
             multiplyBlock(operands, rows: 0..<m, columns: 0..<n)
             return
         }
-        // Cut the longer side of C into `strips` runs of whole tiles.
-        let alongColumns = n >= m
-        let length = alongColumns ? n : m
-        let tile = alongColumns ? GEMMBlocking.tileColumns : GEMMBlocking.tileRows
-        let tiles = (length + tile - 1) / tile
-        // A local function, not a closure value: passed only as a non-escaping argument, its
-        // captures stay on the stack.
-        func runStrip(_ strip: Int) {
-            let start = min(length, tiles * strip / strips * tile)
-            let end = min(length, tiles * (strip + 1) / strips * tile)
-            if start >= end { return }
-            if alongColumns {
-                multiplyBlock(operands, rows: 0..<m, columns: start..<end)
-            } else {
-                multiplyBlock(operands, rows: start..<end, columns: 0..<n)
-            }
-        }
-        if !workers.run(strips: strips, runStrip) {
+        let plan = StripPlan(operands: operands, m: m, n: n, strips: strips)
+        if !workers.run(kernel: self, plan: plan) {
             // Another product holds the pool: run this one's strips here, one after another.
-            for strip in 0..<strips { runStrip(strip) }
+            for strip in 0..<strips { run(strip: strip, of: plan) }
+        }
+    }
+
+    /// How a product is cut into strips: the longer side of C in runs of whole tiles. A plain
+    /// value (no closure), so handing it to the worker threads allocates nothing.
+    struct StripPlan {
+        let operands: Operands
+        let m: Int, n: Int
+        let strips: Int
+        /// Whether strips are runs of columns (else of rows).
+        var alongColumns: Bool { n >= m }
+    }
+
+    /// Computes strip `strip` of `plan` on the calling thread.
+    func run(strip: Int, of plan: StripPlan) {
+        let length = plan.alongColumns ? plan.n : plan.m
+        let tile = plan.alongColumns ? GEMMBlocking.tileColumns : GEMMBlocking.tileRows
+        let tiles = (length + tile - 1) / tile
+        let start = min(length, tiles * strip / plan.strips * tile)
+        let end = min(length, tiles * (strip + 1) / plan.strips * tile)
+        if start >= end { return }
+        if plan.alongColumns {
+            multiplyBlock(plan.operands, rows: 0..<plan.m, columns: start..<end)
+        } else {
+            multiplyBlock(plan.operands, rows: start..<end, columns: 0..<plan.n)
         }
     }
 
@@ -126,8 +135,8 @@ public struct PackedGEMM: GEMMKernel {
         return max(1, min(threads, work / minimumWorkPerThread, longerTiles))
     }
 
-    /// The arguments of one product, as a value that can cross into the worker closures.
-    private struct Operands: @unchecked Sendable {
+    /// The arguments of one product, as a value that can cross to the worker threads.
+    struct Operands: @unchecked Sendable {
         // Why `@unchecked Sendable` is safe: the pointers are only used during `multiply`, which
         // does not return before every strip has finished (`GEMMWorkerPool.run` waits for
         // them); strips read A and B and write disjoint blocks of C.
