@@ -36,6 +36,7 @@ public struct GEMMBenchmarkShape: Sendable, Hashable, CustomStringConvertible {
     /// Floating-point operations of one product (a multiply and an add per term).
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
 
+    /// `m×n×k` and the transpose code, e.g. `784×256×256 TN`.
     public var description: String { "\(m)×\(n)×\(k) \(transposeCode)" }
 
     /// The shapes `dni bench gemm` and the GEMM benchmark suite measure.

@@ -59,7 +59,7 @@ public struct PackedGEMM: GEMMKernel {
         threads: Int = PackedGEMM.activeProcessorCount,
         instructionSet: GEMMInstructionSet = .best,
         blocking: GEMMBlocking = .default,
-        minimumWorkPerThread: Int = 1 << 19
+        minimumWorkPerThread: Int = 1 << 20
     ) {
         precondition(instructionSet.isSupported, "this CPU cannot run the \(instructionSet.rawValue) GEMM microkernel")
         self.threads = max(1, threads)
@@ -69,8 +69,10 @@ public struct PackedGEMM: GEMMKernel {
         self.workers = GEMMWorkerPool(workerCount: self.threads - 1)
     }
 
+    /// `builtin`, the name `DNI_GEMM` selects this kernel by.
     public var name: String { "builtin" }
 
+    /// `C = α·op(A)·op(B) + β·C`; see ``GEMMKernel`` for the layout and the β = 0 rule.
     public func multiply(
         transposeA: Bool, transposeB: Bool,
         m: Int, n: Int, k: Int,

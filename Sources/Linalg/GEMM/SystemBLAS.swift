@@ -77,6 +77,7 @@ public struct SystemBLAS: GEMMKernel {
         self.setThreadsAddress = setThreadsAddress
     }
 
+    /// `blas`, the name `DNI_GEMM` selects this kernel by.
     public var name: String { "blas" }
 
     /// Whether the library lets us set its thread count (OpenBLAS does).
@@ -90,6 +91,7 @@ public struct SystemBLAS: GEMMKernel {
         function(Int32(clamping: max(1, count)))
     }
 
+    /// `C = α·op(A)·op(B) + β·C`; see ``GEMMKernel`` for the layout and the β = 0 rule.
     public func multiply(
         transposeA: Bool, transposeB: Bool,
         m: Int, n: Int, k: Int,
