@@ -156,7 +156,10 @@ public struct PackedGEMM: GEMMKernel {
         let k = operands.k
         let rowBlock = min(blocking.rowBlock, GEMMBlocking.roundUp(rows.count, to: GEMMBlocking.tileRows))
         let columnBlock = min(blocking.columnBlock, GEMMBlocking.roundUp(columns.count, to: GEMMBlocking.tileColumns))
-        let depthBlock = min(blocking.depthBlock, k)
+        // Equal depth slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay
+        // a full load and store of C for little work.
+        let depthSlices = (k + blocking.depthBlock - 1) / blocking.depthBlock
+        let depthBlock = (k + depthSlices - 1) / depthSlices
         let packedACount = rowBlock * depthBlock
         let packedBCount = columnBlock * depthBlock
         let instructionSet = instructionSet.cValue
