@@ -31,7 +31,8 @@ import Darwin
 /// wake-up run on the calling thread; `threads == 1` never starts a thread.
 ///
 /// Packing buffers come from a pool owned by the kernel value (``GEMMScratchPool``), so a warm
-/// kernel allocates nothing per call.
+/// kernel allocates nothing per call. Create a kernel (or engine) once and keep it: its buffers
+/// and worker threads live as long as it (and its copies) do.
 public struct PackedGEMM: GEMMKernel {
     /// Threads used for one product (1: everything on the calling thread). Fixed at creation,
     /// because the kernel's worker threads are sized by it.
