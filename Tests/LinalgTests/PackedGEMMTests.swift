@@ -29,6 +29,8 @@ import Testing
         return sets.flatMap { set in
             // minimumWorkPerThread: 1 makes even tiny products split across the 2 threads.
             [1, 2].map { PackedGEMM(threads: $0, instructionSet: set, blocking: blocking, minimumWorkPerThread: 1) }
+                // More strips than threads: strips are claimed dynamically.
+                + [PackedGEMM(threads: 2, instructionSet: set, blocking: blocking, minimumWorkPerThread: 1, stripsPerThread: 3)]
         }
     }
 
@@ -91,5 +93,7 @@ import Testing
         #expect(PackedGEMM(threads: 0).threads == 1)
         #expect(PackedGEMM().threads == PackedGEMM.activeProcessorCount)
         #expect(PackedGEMM(threads: 1).stripCount(m: 1000, n: 1000, k: 1000) == 1)
+        #expect(PackedGEMM(threads: 2, stripsPerThread: 4).stripCount(m: 1000, n: 1000, k: 1000) == 8)
+        #expect(PackedGEMM(threads: 2).stripCount(m: 64, n: 64, k: 64) == 1, "too small to split")
     }
 }

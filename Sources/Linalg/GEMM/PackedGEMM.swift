@@ -41,8 +41,12 @@ public struct PackedGEMM: GEMMKernel {
     public let instructionSet: GEMMInstructionSet
     /// Cache-block sizes.
     public var blocking: GEMMBlocking
-    /// Products with fewer multiply-adds than this run on one thread.
+    /// Products with fewer multiply-adds than this run on one thread; more generally, no strip
+    /// gets fewer multiply-adds than this.
     public var minimumWorkPerThread: Int
+    /// Strips per thread: threads claim strips one at a time, so with more strips than threads
+    /// a thread slowed by other work on its core leaves fewer strips behind.
+    public var stripsPerThread: Int
 
     private let scratch = GEMMScratchPool()
     private let workers: GEMMWorkerPool
@@ -60,13 +64,15 @@ public struct PackedGEMM: GEMMKernel {
         threads: Int = PackedGEMM.activeProcessorCount,
         instructionSet: GEMMInstructionSet = .best,
         blocking: GEMMBlocking = .default,
-        minimumWorkPerThread: Int = 1 << 20
+        minimumWorkPerThread: Int = 1 << 20,
+        stripsPerThread: Int = 1
     ) {
         precondition(instructionSet.isSupported, "this CPU cannot run the \(instructionSet.rawValue) GEMM microkernel")
         self.threads = max(1, threads)
         self.instructionSet = instructionSet
         self.blocking = blocking
         self.minimumWorkPerThread = max(1, minimumWorkPerThread)
+        self.stripsPerThread = max(1, stripsPerThread)
         self.workers = GEMMWorkerPool(workerCount: self.threads - 1)
     }
 
@@ -127,15 +133,16 @@ public struct PackedGEMM: GEMMKernel {
         }
     }
 
-    /// How many strips (threads) an `m × n × k` product is cut into: at most ``threads``, at
-    /// least ``minimumWorkPerThread`` multiply-adds each, at least one tile of C each.
+    /// How many strips an `m × n × k` product is cut into: at most ``threads`` ×
+    /// ``stripsPerThread``, at least ``minimumWorkPerThread`` multiply-adds each, at least one
+    /// tile of C each.
     public func stripCount(m: Int, n: Int, k: Int) -> Int {
         if threads == 1 { return 1 }
         let work = m * n * k
         let longerTiles = n >= m
             ? (n + GEMMBlocking.tileColumns - 1) / GEMMBlocking.tileColumns
             : (m + GEMMBlocking.tileRows - 1) / GEMMBlocking.tileRows
-        return max(1, min(threads, work / minimumWorkPerThread, longerTiles))
+        return max(1, min(threads * stripsPerThread, work / minimumWorkPerThread, longerTiles))
     }
 
     /// The arguments of one product, as a value that can cross to the worker threads.
