@@ -19,11 +19,14 @@ import Darwin
 final class GEMMWorkerPool: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: every mutable field of `state` is read and written only
     // with `state.mutex` held (the workers' loop, `run`, `deinit`); `busy` is a mutex used only
-    // through trylock/unlock; `threads` is written in `startIfNeeded` with `busy` held and read
-    // in `deinit`, when no other reference to the pool exists.
+    // through trylock/unlock; `threads` and `started` are written in `startIfNeeded` with `busy`
+    // held and read in `deinit`, when no other reference to the pool exists.
     private let state: WorkerState
     private let busy: UnsafeMutablePointer<pthread_mutex_t>
     private var threads: [pthread_t] = []
+    /// Whether `startIfNeeded` has run (if a thread could not be created, the pool runs with
+    /// fewer workers rather than retrying on every product).
+    private var started = false
     /// Worker threads to start (the calling thread is the last worker).
     let workerCount: Int
 
@@ -70,8 +73,10 @@ final class GEMMWorkerPool: @unchecked Sendable {
 
     /// Starts the worker threads on first use. Called with `busy` held.
     private func startIfNeeded() {
-        if threads.count == workerCount { return }
-        for _ in threads.count..<workerCount {
+        if started { return }
+        started = true
+        threads.reserveCapacity(workerCount)
+        for _ in 0..<workerCount {
             let context = Unmanaged.passRetained(state).toOpaque()
             #if canImport(Darwin)
             var thread: pthread_t?
