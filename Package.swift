@@ -17,7 +17,9 @@ let package = Package(
     ],
     targets: [
         // Dense row-major Float matrices, GEMM kernels, element-wise kernels, seeded RNG.
-        .target(name: "Linalg"),
+        .target(name: "Linalg", dependencies: ["CLinalgKernels"]),
+        // The C microkernels that need per-function CPU targets (AVX2/FMA), chosen at run time.
+        .target(name: "CLinalgKernels"),
         // The system zlib, for gzip-compressed IDX files (Linux: zlib1g-dev; macOS: in the SDK).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Layers, losses, optimizers, synthesizers, stages, training methods, data sets.

@@ -16,7 +16,7 @@ public struct DNICommand: ParsableCommand {
         commandName: "dni",
         abstract: "Train neural networks with synthetic gradients (Decoupled Neural Interfaces).",
         version: DNIVersion.string,
-        subcommands: [Train.self, Compare.self, Report.self, Info.self]
+        subcommands: [Train.self, Compare.self, Report.self, Bench.self, Info.self]
     )
 
     public init() {}

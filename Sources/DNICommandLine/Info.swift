@@ -3,14 +3,21 @@ import DNI
 import Linalg
 
 extension DNICommand {
-    /// `dni info`: the version and the GEMM kernel in use.
+    /// `dni info`: the version, the GEMM kernel in use and the system BLAS found.
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the version and the matrix-multiply backend in use.")
 
         func run() throws {
+            let engine = GEMMEngine.default
             print("swift-dni \(DNIVersion.string)")
-            print("gemm kernel: \(GEMMEngine.default.kernel.name)")
+            print("gemm kernel: \(engine.kernel.name)")
+            if let packed = engine.kernel as? PackedGEMM {
+                print("gemm microkernel: \(packed.instructionSet.rawValue) (cpu supports avx2+fma: \(GEMMInstructionSet.avx2FMA.isSupported ? "yes" : "no"))")
+                print("gemm threads: \(packed.threads)")
+            }
+            if let note = engine.selectionNote { print("gemm note: \(note)") }
+            print("system blas: \(GEMMEngine.systemBLAS?.libraryPath ?? "not found")")
         }
     }
 }

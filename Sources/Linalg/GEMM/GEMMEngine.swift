@@ -1,26 +1,61 @@
 /// Chooses which ``GEMMKernel`` computes the matrix products of a network.
 ///
 /// An engine is a value passed to the layers that multiply matrices; there is no global mutable
-/// setting. ``GEMMEngine/default`` is read once from the environment (`DNI_GEMM`), so a
-/// benchmark or a test can force one kernel without code changes.
+/// setting. ``GEMMEngine/default`` is read once from the environment (`DNI_GEMM`,
+/// `DNI_GEMM_THREADS`), so a benchmark or a test can force one kernel without code changes.
+/// A pipelined executor that runs one stage per core will want ``builtin(threads:)`` with 1.
 public struct GEMMEngine: Sendable {
     /// The kernel that computes every product through this engine.
     public var kernel: any GEMMKernel
 
+    /// Why this engine is not the one its name asked for (e.g. `blas` requested, none found),
+    /// for `dni info` and logs; nil when the request was met.
+    public private(set) var selectionNote: String?
+
     /// An engine that multiplies with `kernel`.
     public init(kernel: any GEMMKernel) {
         self.kernel = kernel
+        self.selectionNote = nil
     }
 
-    /// The engine chosen from the environment variable `DNI_GEMM`
-    /// (`reference`, `blocked`); unset or unknown means the fastest available kernel.
-    public static let `default`: GEMMEngine = GEMMEngine(named: environmentValue("DNI_GEMM"))
+    /// The engine chosen from the environment: `DNI_GEMM` names the kernel
+    /// (`builtin`, `blas`, `blocked`, `reference`; unset means `builtin`) and `DNI_GEMM_THREADS`
+    /// the thread count of the built-in kernel (unset: every online processor).
+    public static let `default`: GEMMEngine = GEMMEngine(
+        named: environmentValue("DNI_GEMM"),
+        threads: environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) })
 
-    /// The engine for a kernel name, or the fastest kernel when `name` is nil or unknown.
-    public init(named name: String?) {
+    /// The system CBLAS found at run time, if any (looked up once per process).
+    public static let systemBLAS: SystemBLAS? = SystemBLAS.load()
+
+    /// The built-in ``PackedGEMM`` with `threads` threads (default: every online processor).
+    public static func builtin(threads: Int = PackedGEMM.activeProcessorCount) -> GEMMEngine {
+        GEMMEngine(kernel: PackedGEMM(threads: threads))
+    }
+
+    /// The engine for a kernel name: `builtin` (``PackedGEMM``), `blas` (``SystemBLAS``, or
+    /// `builtin` with a ``selectionNote`` when no BLAS is found), `blocked` (``BlockedGEMM``),
+    /// `reference` (``ReferenceGEMM``). Nil means `builtin`; an unknown name also gives
+    /// `builtin`, with a note. `threads` sets the built-in kernel's thread count.
+    public init(named name: String?, threads: Int? = nil) {
+        let builtin = PackedGEMM(threads: threads ?? PackedGEMM.activeProcessorCount)
         switch name?.lowercased() {
-        case "reference": self.init(kernel: ReferenceGEMM())
-        default: self.init(kernel: BlockedGEMM())
+        case nil, "builtin":
+            self.init(kernel: builtin)
+        case "blas":
+            if let blas = GEMMEngine.systemBLAS {
+                self.init(kernel: blas)
+            } else {
+                self.init(kernel: builtin)
+                selectionNote = "DNI_GEMM=blas but no system CBLAS (cblas_sgemm) was found; using builtin"
+            }
+        case "blocked":
+            self.init(kernel: BlockedGEMM())
+        case "reference":
+            self.init(kernel: ReferenceGEMM())
+        case let other?:
+            self.init(kernel: builtin)
+            selectionNote = "unknown GEMM kernel '\(other)' (expected builtin, blas, blocked or reference); using builtin"
         }
     }
 

@@ -5,9 +5,10 @@
 /// Likewise for B. C is `m × n` with row stride `ldc`. As in BLAS, when `beta == 0` the old
 /// contents of C are never read (a NaN there does not propagate).
 ///
-/// Implementations: ``ReferenceGEMM`` (the naive triple loop, the oracle in tests) and
-/// ``BlockedGEMM`` (cache-friendly loops in plain Swift); faster kernels conform to the same
-/// protocol and are tested against the reference.
+/// Implementations: ``ReferenceGEMM`` (the naive triple loop, the oracle in tests),
+/// ``BlockedGEMM`` (cache-friendly loops in plain Swift), ``PackedGEMM`` (the fast built-in
+/// kernel: packed panels, AVX2/FMA microkernel chosen at run time, threads) and ``SystemBLAS``
+/// (the system's `cblas_sgemm`, loaded at run time). Each is tested against the reference.
 public protocol GEMMKernel: Sendable {
     /// A short name for `dni info` and benchmark output.
     var name: String { get }

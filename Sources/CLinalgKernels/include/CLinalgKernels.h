@@ -1,0 +1,76 @@
+// The few C kernels of Linalg that need per-function CPU targets (AVX2/FMA), chosen at run time.
+//
+// Layout of the packed panels (BLIS/GotoBLAS style, see PackedGEMM.swift for the blocking):
+// - packed A: ceil(mc / 6) micro-panels; panel r holds, for p = 0..<kc, the 6 values
+//   op(A)[6r + 0...5, p] (rows past mc are zero), so 6·kc floats per panel.
+// - packed B: ceil(nc / 16) micro-panels; panel s holds, for p = 0..<kc, the 16 values
+//   op(B)[p, 16s + 0...15] (columns past nc are zero), so 16·kc floats per panel.
+#ifndef CLINALGKERNELS_H
+#define CLINALGKERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Rows of the register tile of the GEMM microkernel (and of a packed A micro-panel).
+#define DNI_GEMM_TILE_ROWS 6
+/// Columns of the register tile of the GEMM microkernel (and of a packed B micro-panel).
+#define DNI_GEMM_TILE_COLUMNS 16
+
+/// Which microkernel a macro-kernel call uses.
+typedef enum {
+    /// Plain C, compiled for the baseline instruction set (auto-vectorised where the compiler can).
+    DNIGEMMInstructionSetPortable = 0,
+    /// AVX2 + FMA intrinsics; call only when `dni_cpu_supports_avx2_fma()` returned 1.
+    DNIGEMMInstructionSetAVX2FMA = 1,
+} DNIGEMMInstructionSet;
+
+/// 1 when the CPU running this process has AVX2 and FMA (x86-64 only), else 0.
+int dni_cpu_supports_avx2_fma(void);
+
+/// Packs the `rows × depth` block of op(A) starting at `a` into 6-row micro-panels.
+/// When `transpose` is 0, element (i, p) is `a[i * lda + p]`; otherwise `a[p * lda + i]`.
+void dni_gemm_pack_a(int transpose, int64_t rows, int64_t depth,
+                     const float *a, int64_t lda, float *packed);
+
+/// Packs the `depth × columns` block of op(B) starting at `b` into 16-column micro-panels.
+/// When `transpose` is 0, element (p, j) is `b[p * ldb + j]`; otherwise `b[j * ldb + p]`.
+void dni_gemm_pack_b(int transpose, int64_t depth, int64_t columns,
+                     const float *b, int64_t ldb, float *packed);
+
+/// C[0..<rows, 0..<columns] = alpha · Ap·Bp + beta · C, for packed panels of one cache block.
+///
+/// `packed_a` holds ceil(rows / 6) panels of depth `depth`, `packed_b` ceil(columns / 16)
+/// panels. When `beta == 0`, C is only written, never read (a NaN in C does not propagate).
+/// Allocates nothing: edge tiles go through a tile on the stack.
+void dni_gemm_macro_kernel(DNIGEMMInstructionSet instruction_set,
+                           int64_t rows, int64_t columns, int64_t depth,
+                           float alpha, const float *packed_a, const float *packed_b,
+                           float beta, float *c, int64_t ldc);
+
+/// Like `dni_gemm_macro_kernel` for a block of at most 16 columns (one B panel), reading A in
+/// place instead of packed: element (i, p) of the block is `a[i * row_stride + p * depth_stride]`.
+/// Returns 0 (and does nothing) when the instruction set has no such kernel: pack A instead.
+int dni_gemm_macro_kernel_unpacked_a(DNIGEMMInstructionSet instruction_set,
+                                     int64_t rows, int64_t columns, int64_t depth, float alpha,
+                                     const float *a, int64_t row_stride, int64_t depth_stride,
+                                     const float *packed_b, float beta, float *c, int64_t ldc);
+
+/// y[i] = exp(x[i]) for i in 0..<count (x and y may be the same buffer). The AVX2 path is
+/// within 2 ulp of the C library's expf for normal results; NaN stays NaN.
+void dni_exp(DNIGEMMInstructionSet instruction_set, int64_t count, const float *x, float *y);
+
+/// y[i] = 1 / (1 + exp(−x[i])) for i in 0..<count (x and y may be the same buffer).
+void dni_sigmoid(DNIGEMMInstructionSet instruction_set, int64_t count, const float *x, float *y);
+
+/// Writes into `path` (NUL-terminated, at most `capacity` bytes) the file of the loaded library
+/// that defines `symbol`; returns 1 on success, 0 when the loader does not know.
+int dni_library_path_of_symbol(const void *symbol, char *path, int64_t capacity);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
