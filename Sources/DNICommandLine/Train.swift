@@ -14,8 +14,9 @@ extension DNICommand {
 
         func run() throws {
             let plan = try arguments.plans(for: [method])[0]
+            let engine = try arguments.engine()
             var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false)
-            let summary = try plan.run(probeEvery: arguments.probeEvery) { event in
+            let summary = try plan.run(probeEvery: arguments.probeEvery, engine: engine) { event in
                 reporter.handle(event, totalEpochs: plan.epochs)
             }
             if arguments.json {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DNI
+import Linalg
 
 /// The task a command trains on.
 enum TaskName: String, ExpressibleByArgument, CaseIterable {
@@ -68,6 +69,9 @@ struct TrainingArguments: ParsableArguments {
 
     @Option(help: "Log synthetic-gradient quality (cosine, norm ratio) every N steps.")
     var probeEvery: Int?
+
+    @Option(help: "Threads for matrix products (default: every core; also DNI_GEMM_THREADS).")
+    var threads: Int?
 
     @Option(help: "Seed of data, weights and shuffling.")
     var seed: UInt64 = 1
@@ -170,6 +174,13 @@ struct TrainingArguments: ParsableArguments {
         return experiment
     }
 
+    /// The matrix-multiply engine: `DNI_GEMM`'s kernel with `--threads` threads.
+    func engine() throws -> GEMMEngine {
+        guard let threads else { return .default }
+        guard (1...256).contains(threads) else { throw InputError("--threads must be in 1...256, got \(threads)") }
+        return GEMMEngine(named: environmentValue("DNI_GEMM"), threads: threads)
+    }
+
     /// Validated experiments for `methods`, with the MNIST data loaded once.
     func plans(for methods: [TrainingMethod]) throws -> [ExperimentPlan] {
         switch task {
@@ -204,10 +215,12 @@ enum ExperimentPlan {
         }
     }
 
-    func run(probeEvery: Int?, onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
+    func run(probeEvery: Int?, engine: GEMMEngine, onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
         switch self {
-        case .addition(let experiment): try experiment.run(probeEvery: probeEvery, onEvent: onEvent)
-        case .mnist(let experiment, let mnist): try experiment.run(on: mnist, probeEvery: probeEvery, onEvent: onEvent)
+        case .addition(let experiment):
+            try experiment.run(probeEvery: probeEvery, engine: engine, onEvent: onEvent)
+        case .mnist(let experiment, let mnist):
+            try experiment.run(on: mnist, probeEvery: probeEvery, engine: engine, onEvent: onEvent)
         }
     }
 }

@@ -31,7 +31,7 @@ public final class Activation: Layer {
 
     public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
         switch function {
-        case .sigmoid: input.map(into: &output) { Linalg.sigmoid($0) }
+        case .sigmoid: input.sigmoid(into: &output)
         case .relu: input.map(into: &output) { max($0, 0) }
         case .tanh: input.map(into: &output) { hyperbolicTangent($0) }
         }
