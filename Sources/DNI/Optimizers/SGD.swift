@@ -22,10 +22,19 @@ public final class SGD: Optimizer {
         if velocities.count != parameters.count {
             velocities = parameters.map { Matrix(rows: $0.value.rows, columns: $0.value.columns) }
         }
+        let momentum = self.momentum, learningRate = self.learningRate
         for (index, parameter) in parameters.enumerated() {
-            velocities[index].scale(by: momentum)
-            velocities[index].add(parameter.gradient)
-            parameter.value.add(velocities[index], scaledBy: -learningRate)
+            // One fused pass over memory: v ← μ·v + g, θ ← θ − η·v.
+            parameter.gradient.withUnsafeBufferPointer { g in
+                velocities[index].withUnsafeMutableBufferPointer { v in
+                    parameter.value.withUnsafeMutableBufferPointer { theta in
+                        for i in theta.indices {
+                            v[i] = momentum * v[i] + g[i]
+                            theta[i] -= learningRate * v[i]
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -5,24 +5,26 @@ import Linalg
 public struct AdditionExperiment: Sendable, Equatable {
     /// Width of each operand and of the sum.
     public var bits = 8
-    /// Training problems (the post's 1,000 are memorised; a few thousand generalise).
-    public var trainCount = 6000
+    /// Training problems. The post's 1,000 are memorised, not generalised; with 10,000 (about
+    /// 7,400 distinct pairs of the 16,384 at 8 bits) backprop and cDNI get every held-out sum
+    /// right for seeds 1–5 (README).
+    public var trainCount = 10000
     /// Held-out test problems.
     public var testCount = 1000
     /// Hidden layer widths (the post: 128, 64).
     public var hiddenSizes = [128, 64]
     /// Examples per step.
-    public var batchSize = 32
+    public var batchSize = 16
     /// Passes over the training set.
-    public var epochs = 30
+    public var epochs = 80
     /// Epochs (1-based) at whose start every learning rate is multiplied by 0.1.
-    public var learningRateDecayEpochs: [Int] = []
+    public var learningRateDecayEpochs: [Int] = [60]
     /// Stage learning rate.
     public var learningRate: Float = 0.5
-    /// The synthesizers.
+    /// The synthesizers: the post's linear map, started at zero as the paper recommends.
     public var synthesizer = SynthesizerConfiguration(hiddenLayers: 0, zeroInitialization: true, learningRate: 0.05)
     /// The optimizer of stages and synthesizers.
-    public var optimizer = OptimizerKind.sgd
+    public var optimizer = OptimizerKind.momentum
     /// The training method.
     public var method = TrainingMethod.backprop
     /// Probability that a stage applies its update on a step.
@@ -31,8 +33,16 @@ public struct AdditionExperiment: Sendable, Equatable {
     public var seed: UInt64 = 1
 
     /// The defaults for `method`.
+    ///
+    /// DNI without labels gets the best settings we found for it (README, "Why DNI stalls"):
+    /// a stage learning rate ten times smaller and a synthesizer without bias, which cannot
+    /// learn the constant mean-gradient drift that otherwise saturates the sigmoid layers.
     public init(method: TrainingMethod = .backprop) {
         self.method = method
+        if method == .dni {
+            learningRate = 0.05
+            synthesizer.bias = false
+        }
     }
 
     /// The network configuration these settings describe.
