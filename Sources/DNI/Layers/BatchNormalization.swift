@@ -98,26 +98,42 @@ public final class BatchNormalization: Layer {
     private func computeBatchStatistics(_ input: Matrix, updateRunning: Bool) {
         let rows = input.rows, columns = inputSize
         precondition(rows > 0, "BatchNormalization needs a non-empty batch in training")
-        for c in 0..<columns { batchMean[c] = 0; columnSum[c] = 0 }
+        let momentum = self.momentum, epsilon = self.epsilon
+        // Local pointers for the whole pass: class properties touched inside the loops would
+        // cost a dynamic exclusivity check per element.
         input.withUnsafeBufferPointer { x in
-            for r in 0..<rows {
-                for c in 0..<columns { batchMean[c] += x[r * columns + c] }
-            }
-            for c in 0..<columns { batchMean[c] /= Float(rows) }
-            for r in 0..<rows {
-                for c in 0..<columns {
-                    let deviation = x[r * columns + c] - batchMean[c]
-                    columnSum[c] += deviation * deviation
+            batchMean.withUnsafeMutableBufferPointer { mean in
+                columnSum.withUnsafeMutableBufferPointer { squares in
+                    inverseDeviation.withUnsafeMutableBufferPointer { inverse in
+                        runningMean.withUnsafeMutableBufferPointer { runMean in
+                            runningVariance.withUnsafeMutableBufferPointer { runVariance in
+                                for c in 0..<columns { mean[c] = 0; squares[c] = 0 }
+                                for r in 0..<rows {
+                                    let base = r * columns
+                                    for c in 0..<columns { mean[c] += x[base + c] }
+                                }
+                                let inverseRows = 1 / Float(rows)
+                                for c in 0..<columns { mean[c] *= inverseRows }
+                                for r in 0..<rows {
+                                    let base = r * columns
+                                    for c in 0..<columns {
+                                        let deviation = x[base + c] - mean[c]
+                                        squares[c] += deviation * deviation
+                                    }
+                                }
+                                for c in 0..<columns {
+                                    let variance = squares[c] * inverseRows
+                                    inverse[c] = 1 / (variance + epsilon).squareRoot()
+                                    if updateRunning {
+                                        let unbiased = rows > 1 ? squares[c] / Float(rows - 1) : variance
+                                        runMean[c] += momentum * (mean[c] - runMean[c])
+                                        runVariance[c] += momentum * (unbiased - runVariance[c])
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-            }
-        }
-        for c in 0..<columns {
-            let variance = columnSum[c] / Float(rows)
-            inverseDeviation[c] = 1 / (variance + epsilon).squareRoot()
-            if updateRunning {
-                let unbiased = rows > 1 ? columnSum[c] / Float(rows - 1) : variance
-                runningMean[c] += momentum * (batchMean[c] - runningMean[c])
-                runningVariance[c] += momentum * (unbiased - runningVariance[c])
             }
         }
     }
@@ -128,46 +144,53 @@ public final class BatchNormalization: Layer {
         let rows = normalized.rows, columns = inputSize
         precondition(outputGradient.rows == rows && outputGradient.columns == columns,
                      "BatchNormalization.backward: gradient must be [\(rows), \(columns)]")
-        for c in 0..<columns { columnSum[c] = 0; columnDotSum[c] = 0 }
-        outputGradient.withUnsafeBufferPointer { g in
-            normalized.withUnsafeBufferPointer { xHat in
-                for r in 0..<rows {
-                    let base = r * columns
-                    for c in 0..<columns {
-                        columnSum[c] += g[base + c]
-                        columnDotSum[c] += g[base + c] * xHat[base + c]
-                    }
-                }
-            }
-        }
         let inverseRows = 1 / Float(rows)
-        scale.gradient.withUnsafeMutableBufferPointer { gammaGradient in
-            shift.gradient.withUnsafeMutableBufferPointer { betaGradient in
-                for c in 0..<columns {
-                    gammaGradient[c] = columnDotSum[c] * inverseRows
-                    betaGradient[c] = columnSum[c] * inverseRows
-                }
-            }
-        }
-        guard needsInputGradient else { return .empty }
-        inputGradient.resize(rows: rows, columns: columns)
+        if needsInputGradient { inputGradient.resize(rows: rows, columns: columns) }
         outputGradient.withUnsafeBufferPointer { g in
             normalized.withUnsafeBufferPointer { xHat in
-                inputGradient.withUnsafeMutableBufferPointer { dx in
-                    scale.value.withUnsafeBufferPointer { gamma in
+                columnSum.withUnsafeMutableBufferPointer { sum in
+                    columnDotSum.withUnsafeMutableBufferPointer { dotSum in
+                        for c in 0..<columns { sum[c] = 0; dotSum[c] = 0 }
                         for r in 0..<rows {
                             let base = r * columns
                             for c in 0..<columns {
-                                let meanGradient = columnSum[c] * inverseRows
-                                let meanDot = columnDotSum[c] * inverseRows
-                                dx[base + c] = gamma[c] * inverseDeviation[c]
-                                    * (g[base + c] - meanGradient - xHat[base + c] * meanDot)
+                                sum[c] += g[base + c]
+                                dotSum[c] += g[base + c] * xHat[base + c]
+                            }
+                        }
+                        scale.gradient.withUnsafeMutableBufferPointer { gammaGradient in
+                            shift.gradient.withUnsafeMutableBufferPointer { betaGradient in
+                                for c in 0..<columns {
+                                    gammaGradient[c] = dotSum[c] * inverseRows
+                                    betaGradient[c] = sum[c] * inverseRows
+                                }
+                            }
+                        }
+                        guard needsInputGradient else { return }
+                        // dx = γ/σ · (G − mean(G) − x̂ · mean(G ⊙ x̂)), with the per-feature
+                        // factors folded first so the element loop is two multiply-adds.
+                        scale.value.withUnsafeBufferPointer { gamma in
+                            inverseDeviation.withUnsafeBufferPointer { inverse in
+                                for c in 0..<columns {
+                                    let factor = gamma[c] * inverse[c]
+                                    sum[c] = factor * sum[c] * inverseRows
+                                    dotSum[c] = factor * dotSum[c] * inverseRows
+                                }
+                                inputGradient.withUnsafeMutableBufferPointer { dx in
+                                    for r in 0..<rows {
+                                        let base = r * columns
+                                        for c in 0..<columns {
+                                            dx[base + c] = gamma[c] * inverse[c] * g[base + c]
+                                                - sum[c] - xHat[base + c] * dotSum[c]
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        return inputGradient
+        return needsInputGradient ? inputGradient : .empty
     }
 }
