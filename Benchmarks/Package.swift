@@ -31,6 +31,8 @@ func suite(_ name: String, dependencies: [Target.Dependency]) -> Target {
 package.targets += [
     // GEMM kernels (built-in packed kernel, system BLAS) on the shapes of a training step.
     suite("GEMM", dependencies: [.product(name: "Linalg", package: "swift-dni")]),
-    // Next: a training-step suite, e.g.
-    // suite("TrainingStep", dependencies: [.product(name: "DNI", package: "swift-dni")]),
+    // One training step of each method (addition and MNIST networks), with malloc counts.
+    suite("TrainingStep", dependencies: [
+        .product(name: "DNI", package: "swift-dni"), .product(name: "Linalg", package: "swift-dni"),
+    ]),
 ]

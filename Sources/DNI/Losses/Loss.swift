@@ -1,7 +1,7 @@
 import Linalg
 
 /// A loss L = (1/B) Σₙ ℓ(yₙ, tₙ) over a batch of predictions y and targets t.
-public protocol Loss {
+public protocol Loss: Sendable {
     /// A short name for messages and metrics.
     var name: String { get }
 
