@@ -100,31 +100,7 @@ struct TrainingArguments: ParsableArguments {
             }
             experiment.batchSize = batchSize
         }
-        if let learningRate { experiment.learningRate = learningRate }
-        if let synthesizerLearningRate { experiment.synthesizer.learningRate = synthesizerLearningRate }
-        if let synthesizerHiddenLayers {
-            guard (0...8).contains(synthesizerHiddenLayers) else {
-                throw InputError("--synthesizer-hidden-layers must be in 0...8, got \(synthesizerHiddenLayers)")
-            }
-            experiment.synthesizer.hiddenLayers = synthesizerHiddenLayers
-        }
-        if let synthesizerHiddenSize {
-            guard synthesizerHiddenSize >= 1 else {
-                throw InputError("--synthesizer-hidden-size must be at least 1, got \(synthesizerHiddenSize)")
-            }
-            experiment.synthesizer.hiddenSize = synthesizerHiddenSize
-        }
-        if let synthesizerInit { experiment.synthesizer.zeroInitialization = synthesizerInit == .zero }
-        if let synthesizerBias { experiment.synthesizer.bias = synthesizerBias }
-        if let optimizer { experiment.optimizer = optimizer }
-        if let synthesizerOptimizer { experiment.synthesizer.optimizer = synthesizerOptimizer }
-        if let decayEpochs { experiment.learningRateDecayEpochs = try parseSizes(decayEpochs, flag: "--decay-epochs") }
-        if let epochs {
-            guard epochs >= 1 else { throw InputError("--epochs must be at least 1, got \(epochs)") }
-            experiment.epochs = epochs
-        }
-        if let updateProbability { experiment.updateProbability = updateProbability }
-        if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
+        try applySharedOptions(to: &experiment)
         try experiment.validate()
         return experiment
     }
@@ -145,6 +121,13 @@ struct TrainingArguments: ParsableArguments {
             guard batchSize >= 1 else { throw InputError("--batch-size must be at least 1, got \(batchSize)") }
             experiment.batchSize = batchSize
         }
+        try applySharedOptions(to: &experiment)
+        try experiment.validate()
+        return experiment
+    }
+
+    /// Applies the options both tasks share (optimizers, synthesizers, schedule) to `experiment`.
+    func applySharedOptions<Experiment: TrainableExperiment>(to experiment: inout Experiment) throws {
         if let learningRate { experiment.learningRate = learningRate }
         if let synthesizerLearningRate { experiment.synthesizer.learningRate = synthesizerLearningRate }
         if let synthesizerHiddenLayers {
@@ -170,8 +153,6 @@ struct TrainingArguments: ParsableArguments {
         }
         if let updateProbability { experiment.updateProbability = updateProbability }
         if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
-        try experiment.validate()
-        return experiment
     }
 
     /// The matrix-multiply engine: `DNI_GEMM`'s kernel with `--threads` threads.
@@ -195,6 +176,19 @@ struct TrainingArguments: ParsableArguments {
         }
     }
 }
+
+/// The settings that `dni train` can change on every task.
+protocol TrainableExperiment {
+    var learningRate: Float { get set }
+    var synthesizer: SynthesizerConfiguration { get set }
+    var optimizer: OptimizerKind { get set }
+    var learningRateDecayEpochs: [Int] { get set }
+    var epochs: Int { get set }
+    var updateProbability: Double { get set }
+}
+
+extension AdditionExperiment: TrainableExperiment {}
+extension MNISTExperiment: TrainableExperiment {}
 
 /// One configured run of either task.
 enum ExperimentPlan {
