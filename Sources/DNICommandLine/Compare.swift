@@ -24,7 +24,7 @@ extension DNICommand {
             for plan in try arguments.plans(for: methods) {
                 var reporter = ProgressReporter(json: arguments.json, method: plan.method, tagLines: true)
                 var recorder = RunRecorder()
-                let summary = try plan.run(probeEvery: arguments.probeEvery, engine: engine) { event in
+                let summary = try plan.run(arguments: arguments, engine: engine) { event in
                     reporter.handle(event, totalEpochs: plan.epochs)
                     recorder.record(event)
                 }

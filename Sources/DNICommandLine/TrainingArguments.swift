@@ -70,6 +70,12 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Log synthetic-gradient quality (cosine, norm ratio) every N steps.")
     var probeEvery: Int?
 
+    @Option(help: "Stop after N timed training steps (throughput measurements).")
+    var steps: Int?
+
+    @Option(help: "Untimed warm-up steps before the timed ones (throughput measurements).")
+    var warmup: Int = 0
+
     @Option(help: "Threads for matrix products (default: every core; also DNI_GEMM_THREADS).")
     var threads: Int?
 
@@ -209,12 +215,14 @@ enum ExperimentPlan {
         }
     }
 
-    func run(probeEvery: Int?, engine: GEMMEngine, onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
+    func run(arguments: TrainingArguments, engine: GEMMEngine, onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
         switch self {
         case .addition(let experiment):
-            try experiment.run(probeEvery: probeEvery, engine: engine, onEvent: onEvent)
+            try experiment.run(probeEvery: arguments.probeEvery, maxSteps: arguments.steps, warmupSteps: arguments.warmup,
+                               engine: engine, onEvent: onEvent)
         case .mnist(let experiment, let mnist):
-            try experiment.run(on: mnist, probeEvery: probeEvery, engine: engine, onEvent: onEvent)
+            try experiment.run(on: mnist, probeEvery: arguments.probeEvery, maxSteps: arguments.steps,
+                               warmupSteps: arguments.warmup, engine: engine, onEvent: onEvent)
         }
     }
 }

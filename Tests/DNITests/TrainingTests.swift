@@ -136,3 +136,17 @@ import Testing
         }
     }
 }
+
+@Suite struct ThroughputOptionTests {
+    @Test func maxStepsStopsEarlyAndCountsOnlyTimedExamples() throws {
+        var experiment = TrainingTests.experiment(.backprop)
+        experiment.epochs = 5
+        var steps = 0
+        let summary = try experiment.run(maxSteps: 7, warmupSteps: 2) { event in
+            if case .step = event { steps += 1 }
+        }
+        #expect(steps == 7)
+        #expect(summary.epochs == 1)
+        #expect(summary.samplesPerSecond > 0)
+    }
+}

@@ -71,7 +71,8 @@ public struct AdditionExperiment: Sendable, Equatable {
     }
 
     /// Generates the data, builds the network and trains it, reporting to `onEvent`.
-    public func run(probeEvery: Int? = nil, engine: GEMMEngine = .default,
+    public func run(probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
+                    engine: GEMMEngine = .default,
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let dataset = try BinaryAddition.dataset(bits: bits, trainCount: trainCount, testCount: testCount, seed: seed)
@@ -79,7 +80,8 @@ public struct AdditionExperiment: Sendable, Equatable {
         let trainer = try Trainer(network: network, dataset: dataset,
                                   options: TrainingOptions(epochs: epochs, batchSize: batchSize,
                                                            probeEvery: probeEvery, seed: seed,
-                                                           learningRateDecayEpochs: learningRateDecayEpochs))
+                                                           learningRateDecayEpochs: learningRateDecayEpochs,
+                                                           maxSteps: maxSteps, warmupSteps: warmupSteps))
         return try trainer.run(onEvent: onEvent)
     }
 }

@@ -16,16 +16,23 @@ public struct TrainingOptions: Sendable, Equatable {
     public var learningRateDecayEpochs: [Int]
     /// The factor of the step schedule.
     public var learningRateDecay: Float
+    /// Stop after this many timed training steps (nil: run every epoch), for throughput runs.
+    public var maxSteps: Int?
+    /// Untimed steps taken before the first timed one (warm-up for throughput runs).
+    public var warmupSteps: Int
 
     /// Options for `epochs` passes in batches of `batchSize`.
     public init(epochs: Int, batchSize: Int, probeEvery: Int? = nil, seed: UInt64 = 1,
-                learningRateDecayEpochs: [Int] = [], learningRateDecay: Float = 0.1) {
+                learningRateDecayEpochs: [Int] = [], learningRateDecay: Float = 0.1,
+                maxSteps: Int? = nil, warmupSteps: Int = 0) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.probeEvery = probeEvery
         self.seed = seed
         self.learningRateDecayEpochs = learningRateDecayEpochs
         self.learningRateDecay = learningRateDecay
+        self.maxSteps = maxSteps
+        self.warmupSteps = warmupSteps
     }
 }
 
@@ -47,6 +54,8 @@ public struct Trainer {
             throw InputError("--batch-size \(options.batchSize) is larger than the training set (\(dataset.trainCount) examples)")
         }
         if let every = options.probeEvery, every < 1 { throw InputError("--probe-every must be at least 1, got \(every)") }
+        if let steps = options.maxSteps, steps < 1 { throw InputError("--steps must be at least 1, got \(steps)") }
+        guard options.warmupSteps >= 0 else { throw InputError("--warmup must not be negative, got \(options.warmupSteps)") }
         self.network = network
         self.dataset = dataset
         self.options = options
@@ -64,14 +73,23 @@ public struct Trainer {
         var elapsed = Duration.zero
         var globalStep = 0
         var lastRecord: EpochRecord?
-        for epoch in 1...options.epochs {
+        var trainedExamples = 0
+        for step in 0..<options.warmupSteps {
+            let batch = order[((step % stepsPerEpoch) * options.batchSize)..<((step % stepsPerEpoch + 1) * options.batchSize)]
+            batchInputs.gatherRows(batch, of: dataset.trainInputs)
+            batchTargets.gatherRows(batch, of: dataset.trainTargets)
+            network.trainStep(input: batchInputs, target: batchTargets)
+        }
+        epochs: for epoch in 1...options.epochs {
             if options.learningRateDecayEpochs.contains(epoch) {
                 network.scaleLearningRates(by: options.learningRateDecay)
             }
             generator.shuffle(&order)
             var lossSum = 0.0, synthesizerLossSum = 0.0
             var epochTime = Duration.zero
+            var stepsTaken = 0
             for step in 0..<stepsPerEpoch {
+                if let maxSteps = options.maxSteps, globalStep >= maxSteps { break }
                 let batch = order[(step * options.batchSize)..<((step + 1) * options.batchSize)]
                 batchInputs.gatherRows(batch, of: dataset.trainInputs)
                 batchTargets.gatherRows(batch, of: dataset.trainTargets)
@@ -86,24 +104,27 @@ public struct Trainer {
                 lossSum += result.loss
                 synthesizerLossSum += result.synthesizerLoss
                 globalStep += 1
+                stepsTaken += 1
+                trainedExamples += options.batchSize
                 onEvent(.step(epoch: epoch, step: step + 1, stepsPerEpoch: stepsPerEpoch,
                               meanLoss: lossSum / Double(step + 1)))
             }
             elapsed += epochTime
             let test = network.evaluate(inputs: dataset.testInputs, targets: dataset.testTargets, kind: dataset.kind)
             let record = EpochRecord(
-                epoch: epoch, trainLoss: lossSum / Double(stepsPerEpoch),
-                synthesizerLoss: synthesizerLossSum / Double(stepsPerEpoch), test: test,
+                epoch: epoch, trainLoss: lossSum / Double(max(1, stepsTaken)),
+                synthesizerLoss: synthesizerLossSum / Double(max(1, stepsTaken)), test: test,
                 seconds: epochTime.seconds, elapsedSeconds: elapsed.seconds)
             lastRecord = record
             onEvent(.epoch(record))
+            if let maxSteps = options.maxSteps, globalStep >= maxSteps { break epochs }
         }
         let record = lastRecord!
         let seconds = elapsed.seconds
         return TrainingSummary(
-            task: dataset.name, method: network.method, execution: "sequential", epochs: options.epochs,
+            task: dataset.name, method: network.method, execution: "sequential", epochs: record.epoch,
             seed: options.seed, trainLoss: record.trainLoss, test: record.test, seconds: seconds,
-            samplesPerSecond: seconds > 0 ? Double(stepsPerEpoch * options.batchSize * options.epochs) / seconds : 0)
+            samplesPerSecond: seconds > 0 ? Double(trainedExamples) / seconds : 0)
     }
 
     /// A failure naming the step and the lowest stage whose output is no longer finite.
