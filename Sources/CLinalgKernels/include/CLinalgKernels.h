@@ -65,6 +65,12 @@ void dni_exp(DNIGEMMInstructionSet instruction_set, int64_t count, const float *
 /// y[i] = 1 / (1 + exp(−x[i])) for i in 0..<count (x and y may be the same buffer).
 void dni_sigmoid(DNIGEMMInstructionSet instruction_set, int64_t count, const float *x, float *y);
 
+/// One Adam update of `count` parameters: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+/// θ ← θ − step·m / (√(v·correction2) + ε), with step = η/(1−β₁ᵗ), correction2 = 1/(1−β₂ᵗ).
+void dni_adam_update(DNIGEMMInstructionSet instruction_set, int64_t count, const float *gradient,
+                     float *first_moment, float *second_moment, float *value, float beta1, float beta2,
+                     float step, float correction2, float epsilon);
+
 /// Writes into `path` (NUL-terminated, at most `capacity` bytes) the file of the loaded library
 /// that defines `symbol`; returns 1 on success, 0 when the loader does not know.
 int dni_library_path_of_symbol(const void *symbol, char *path, int64_t capacity);

@@ -39,50 +39,9 @@ public final class Adam: Optimizer {
         let inverseCorrection2 = 1 / correction2
         let beta1 = self.beta1, beta2 = self.beta2, epsilon = self.epsilon
         for (index, parameter) in parameters.enumerated() {
-            parameter.gradient.withUnsafeBufferPointer { g in
-                firstMoments[index].withUnsafeMutableBufferPointer { m in
-                    secondMoments[index].withUnsafeMutableBufferPointer { v in
-                        parameter.value.withUnsafeMutableBufferPointer { theta in
-                            guard !theta.isEmpty else { return }
-                            Adam.step(count: theta.count, gradient: g.baseAddress!, first: m.baseAddress!,
-                                      second: v.baseAddress!, value: theta.baseAddress!,
-                                      beta1: beta1, beta2: beta2, stepSize: stepSize,
-                                      inverseCorrection2: inverseCorrection2, epsilon: epsilon)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The element-wise update over raw buffers, eight lanes at a time (then a scalar tail):
-    /// the square root and the division dominate, and SIMD8 turns them into vector instructions.
-    private static func step(count: Int, gradient g: UnsafePointer<Float>, first m: UnsafeMutablePointer<Float>,
-                             second v: UnsafeMutablePointer<Float>, value theta: UnsafeMutablePointer<Float>,
-                             beta1: Float, beta2: Float, stepSize: Float, inverseCorrection2: Float,
-                             epsilon: Float) {
-        var i = 0
-        let rawG = UnsafeRawPointer(g), rawM = UnsafeMutableRawPointer(m)
-        let rawV = UnsafeMutableRawPointer(v), rawTheta = UnsafeMutableRawPointer(theta)
-        while i + 8 <= count {
-            let offset = i * MemoryLayout<Float>.stride
-            let gradient = rawG.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            var firstMoment = rawM.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            var secondMoment = rawV.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            var value = rawTheta.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            firstMoment = beta1 * firstMoment + (1 - beta1) * gradient
-            secondMoment = beta2 * secondMoment + (1 - beta2) * gradient * gradient
-            value -= stepSize * firstMoment / ((secondMoment * inverseCorrection2).squareRoot() + epsilon)
-            rawM.storeBytes(of: firstMoment, toByteOffset: offset, as: SIMD8<Float>.self)
-            rawV.storeBytes(of: secondMoment, toByteOffset: offset, as: SIMD8<Float>.self)
-            rawTheta.storeBytes(of: value, toByteOffset: offset, as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-            theta[i] -= stepSize * m[i] / ((v[i] * inverseCorrection2).squareRoot() + epsilon)
-            i += 1
+            parameter.value.adamStep(gradient: parameter.gradient, firstMoment: &firstMoments[index],
+                                     secondMoment: &secondMoments[index], beta1: beta1, beta2: beta2,
+                                     step: stepSize, correction2: inverseCorrection2, epsilon: epsilon)
         }
     }
 
