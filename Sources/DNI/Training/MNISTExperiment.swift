@@ -34,6 +34,10 @@ public struct MNISTExperiment: Sendable, Equatable {
         self.method = method
         switch method {
         case .dni:
+            // Without labels the synthetic gradients of the lower stages are mostly noise, and
+            // Adam turns noise of any size into full-size steps: a stage learning rate of 3e-4
+            // instead of 1e-3 took 3 epochs from 12.0% to 7.5% test error.
+            learningRate = 3e-4
             synthesizer = SynthesizerConfiguration(hiddenLayers: 2, hiddenSize: 1024, zeroInitialization: true,
                                                    batchNormalization: true, learningRate: 1e-4)
         default:
