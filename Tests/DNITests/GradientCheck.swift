@@ -57,4 +57,26 @@ enum GradientCheck {
         }
         return report
     }
+
+    /// Largest |analytic − numeric| of a loss's per-example gradient, by central differences of
+    /// L = (1/B) Σ ℓₙ: the per-example gradient ∂ℓₙ/∂yₙ equals B · ∂L/∂yₙ.
+    static func lossGradientError(_ loss: some Loss, prediction: Matrix, target: Matrix, step: Float = 1e-2) -> Double {
+        var prediction = prediction
+        var gradient = Matrix.empty
+        _ = loss.evaluate(prediction: prediction, target: target, gradient: &gradient)
+        var maxError = 0.0
+        for row in 0..<prediction.rows {
+            for column in 0..<prediction.columns {
+                let original = prediction[row, column]
+                prediction[row, column] = original + step
+                let plus = loss.value(prediction: prediction, target: target)
+                prediction[row, column] = original - step
+                let minus = loss.value(prediction: prediction, target: target)
+                prediction[row, column] = original
+                let numeric = (plus - minus) / Double(2 * step) * Double(prediction.rows)
+                maxError = max(maxError, abs(numeric - Double(gradient[row, column])))
+            }
+        }
+        return maxError
+    }
 }

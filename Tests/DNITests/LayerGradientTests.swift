@@ -61,26 +61,14 @@ import Testing
 
     @Test func meanSquaredErrorGradient() {
         var generator = SeededGenerator(seed: 5)
-        var prediction = Matrix.randomNormal(rows: 3, columns: 4, standardDeviation: 1, using: &generator)
+        let prediction = Matrix.randomNormal(rows: 3, columns: 4, standardDeviation: 1, using: &generator)
         let target = Matrix.randomNormal(rows: 3, columns: 4, standardDeviation: 1, using: &generator)
         var gradient = Matrix.empty
         let loss = MeanSquaredError()
         let value = loss.evaluate(prediction: prediction, target: target, gradient: &gradient)
         // evaluate sums Float differences, value sums Double ones: equal to Float precision.
         #expect(abs(value - loss.value(prediction: prediction, target: target)) < 1e-6 * max(1, value))
-        // L = (1/B) Σ ℓₙ, and the gradient is per example: ∂ℓₙ/∂yₙ = B · ∂L/∂yₙ.
-        var maxError = 0.0
-        for index in 0..<prediction.count {
-            let row = index / 4, column = index % 4
-            let original = prediction[row, column]
-            prediction[row, column] = original + 1e-2
-            let plus = loss.value(prediction: prediction, target: target)
-            prediction[row, column] = original - 1e-2
-            let minus = loss.value(prediction: prediction, target: target)
-            prediction[row, column] = original
-            let numeric = (plus - minus) / 2e-2 * 3
-            maxError = max(maxError, abs(numeric - Double(gradient[row, column])))
-        }
+        let maxError = GradientCheck.lossGradientError(loss, prediction: prediction, target: target)
         #expect(maxError < Self.tolerance)
     }
 }

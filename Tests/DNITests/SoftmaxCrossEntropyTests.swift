@@ -7,24 +7,9 @@ import Testing
     /// Tolerance as in LayerGradientTests: Float forward, step 1e-2, smooth function.
     @Test func gradientMatchesFiniteDifferences() {
         var generator = SeededGenerator(seed: 6)
-        var logits = Matrix.randomNormal(rows: 4, columns: 5, standardDeviation: 2, using: &generator)
+        let logits = Matrix.randomNormal(rows: 4, columns: 5, standardDeviation: 2, using: &generator)
         let target = oneHotMatrix(labels: [0, 3, 4, 1], classCount: 5)
-        let loss = SoftmaxCrossEntropy()
-        var gradient = Matrix.empty
-        _ = loss.evaluate(prediction: logits, target: target, gradient: &gradient)
-        var maxError = 0.0
-        for row in 0..<4 {
-            for column in 0..<5 {
-                let original = logits[row, column]
-                logits[row, column] = original + 1e-2
-                let plus = loss.value(prediction: logits, target: target)
-                logits[row, column] = original - 1e-2
-                let minus = loss.value(prediction: logits, target: target)
-                logits[row, column] = original
-                let numeric = (plus - minus) / 2e-2 * 4
-                maxError = max(maxError, abs(numeric - Double(gradient[row, column])))
-            }
-        }
+        let maxError = GradientCheck.lossGradientError(SoftmaxCrossEntropy(), prediction: logits, target: target)
         #expect(maxError < 2e-3, "max error \(maxError)")
     }
 
