@@ -150,15 +150,18 @@ extension Matrix {
     }
 
     /// Copies the rows listed in `indices` of `source` into `self`, in that order (a batch gather).
+    /// Inlinable so that it specialises for the caller's index collection; each row is one
+    /// contiguous copy.
+    @inlinable
     public mutating func gatherRows<C: Collection>(_ indices: C, of source: Matrix) where C.Element == Int {
         let width = source.columns
         resize(rows: indices.count, columns: width)
+        guard width > 0 else { return }
         source.withUnsafeBufferPointer { s in
             withUnsafeMutableBufferPointer { d in
                 var row = 0
                 for index in indices {
-                    let from = index * width, to = row * width
-                    for c in 0..<width { d[to + c] = s[from + c] }
+                    (d.baseAddress! + row * width).update(from: s.baseAddress! + index * width, count: width)
                     row += 1
                 }
             }
