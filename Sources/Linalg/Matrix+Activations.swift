@@ -44,3 +44,47 @@ extension Matrix {
         }
     }
 }
+
+extension Matrix {
+    /// `self = σ(self + bias)` with `bias` (a `1 × columns` row, or nil for none) broadcast over
+    /// the rows, one row at a time so that each row is read from memory once: the bias add and
+    /// the vectorised sigmoid both run on a row that is already in the L1 cache.
+    public mutating func formSigmoid(addingRowVector bias: Matrix?, instructionSet: GEMMInstructionSet = .best) {
+        precondition(instructionSet.isSupported, "this CPU cannot run \(instructionSet.rawValue) kernels")
+        let columns = self.columns, rows = self.rows
+        if let bias { precondition(bias.rows == 1 && bias.columns == columns, "bias must be 1×\(columns)") }
+        guard columns > 0 else { return }
+        let bias = bias ?? .empty
+        bias.withUnsafeBufferPointer { b in
+            withUnsafeMutableBufferPointer { x in
+                for r in 0..<rows {
+                    let row = x.baseAddress! + r * columns
+                    if !b.isEmpty { for c in 0..<columns { row[c] += b[c] } }
+                    dni_sigmoid(instructionSet.cValue, Int64(columns), row, row)
+                }
+            }
+        }
+    }
+
+    /// `self = max(self + bias, 0)` in one pass, with `bias` (a `1 × columns` row, or nil)
+    /// broadcast over the rows.
+    public mutating func formRectifiedLinear(addingRowVector bias: Matrix?) {
+        let columns = self.columns, rows = self.rows
+        if let bias { precondition(bias.rows == 1 && bias.columns == columns, "bias must be 1×\(columns)") }
+        guard columns > 0 else { return }
+        guard let bias else {
+            withUnsafeMutableBufferPointer { x in
+                for i in x.indices { x[i] = Swift.max(x[i], 0) }
+            }
+            return
+        }
+        bias.withUnsafeBufferPointer { b in
+            withUnsafeMutableBufferPointer { x in
+                for r in 0..<rows {
+                    let base = r * columns
+                    for c in 0..<columns { x[base + c] = Swift.max(x[base + c] + b[c], 0) }
+                }
+            }
+        }
+    }
+}

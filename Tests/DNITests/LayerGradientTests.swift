@@ -29,6 +29,32 @@ import Testing
     }
 
     @Test(arguments: ActivationFunction.allCases)
+    func denseWithFusedActivation(_ function: ActivationFunction) {
+        var generator = SeededGenerator(seed: 7)
+        let layer = Dense(inputSize: 5, outputSize: 4, activation: function, generator: &generator)
+        let report = GradientCheck.check(layer, batch: 3)
+        #expect(report.maxInputError < Self.tolerance, "\(function)")
+        #expect(report.maxParameterError < Self.tolerance, "\(function)")
+    }
+
+    /// The fused layer computes exactly what Dense followed by Activation computes.
+    @Test(arguments: ActivationFunction.allCases)
+    func fusedActivationEqualsSeparateLayers(_ function: ActivationFunction) {
+        var first = SeededGenerator(seed: 8), second = SeededGenerator(seed: 8)
+        let fused = Dense(inputSize: 6, outputSize: 5, activation: function, generator: &first)
+        let dense = Dense(inputSize: 6, outputSize: 5, generator: &second)
+        let separate = Sequential([dense, Activation(function, size: 5)])
+        var generator = SeededGenerator(seed: 9)
+        fused.bias!.value = .randomNormal(rows: 1, columns: 5, standardDeviation: 1, using: &generator)
+        dense.bias!.value = fused.bias!.value
+        let input = Matrix.randomNormal(rows: 4, columns: 6, standardDeviation: 1, using: &generator)
+        let gradient = Matrix.randomNormal(rows: 4, columns: 5, standardDeviation: 1, using: &generator)
+        #expect(fused.forward(input, mode: .training) == separate.forward(input, mode: .training))
+        #expect(fused.backward(gradient, needsInputGradient: true) == separate.backward(gradient, needsInputGradient: true))
+        #expect(fused.weight.gradient == dense.weight.gradient && fused.bias!.gradient == dense.bias!.gradient)
+    }
+
+    @Test(arguments: ActivationFunction.allCases)
     func activation(_ function: ActivationFunction) {
         // ReLU's kink: inputs are N(0, 1) and the step 1e-2 crosses 0 with probability ~1%
         // per element; seed 3 draws none within 1e-2 of zero (checked by the test passing).

@@ -31,13 +31,15 @@ public final class MLPSynthesizer: Synthesizer {
         var layers: [any Layer] = []
         var width = activationSize + conditionSize
         for _ in 0..<configuration.hiddenLayers {
-            layers.append(Dense(inputSize: width, outputSize: configuration.hiddenSize,
-                                bias: configuration.bias && !configuration.batchNormalization,
-                                initialization: .he, generator: &generator, engine: engine))
             if configuration.batchNormalization {
+                layers.append(Dense(inputSize: width, outputSize: configuration.hiddenSize, bias: false,
+                                    initialization: .he, generator: &generator, engine: engine))
                 layers.append(BatchNormalization(size: configuration.hiddenSize))
+                layers.append(Activation(.relu, size: configuration.hiddenSize))
+            } else {
+                layers.append(Dense(inputSize: width, outputSize: configuration.hiddenSize, bias: configuration.bias,
+                                    initialization: .he, activation: .relu, generator: &generator, engine: engine))
             }
-            layers.append(Activation(.relu, size: configuration.hiddenSize))
             width = configuration.hiddenSize
         }
         let lastInitialization: WeightInitialization =

@@ -50,17 +50,21 @@ public final class Network {
         for index in 0..<(widths.count - 1) {
             let isTop = index == widths.count - 2
             let fanIn = widths[index], fanOut = widths[index + 1]
+            // Without batch norm the activation is fused into the dense layer (one pass over
+            // each row for bias and nonlinearity); with it, Dense → BatchNorm → Activation.
+            let fusedActivation: ActivationFunction? =
+                isTop ? configuration.outputActivation
+                      : (configuration.batchNormalization ? nil : configuration.hiddenActivation)
             let dense = Dense(inputSize: fanIn, outputSize: fanOut,
                               bias: isTop || !configuration.batchNormalization,
-                              initialization: configuration.initialization, generator: &generator, engine: engine)
+                              initialization: configuration.initialization, activation: fusedActivation,
+                              generator: &generator, engine: engine)
             if method == .fa {
                 dense.feedbackWeights = configuration.initialization.matrix(fanIn: fanIn, fanOut: fanOut, using: &generator)
             }
             var layers: [any Layer] = [dense]
-            if isTop {
-                if let activation = configuration.outputActivation { layers.append(Activation(activation, size: fanOut)) }
-            } else {
-                if configuration.batchNormalization { layers.append(BatchNormalization(size: fanOut)) }
+            if !isTop && configuration.batchNormalization {
+                layers.append(BatchNormalization(size: fanOut))
                 layers.append(Activation(configuration.hiddenActivation, size: fanOut))
             }
             var synthesizer: (any Synthesizer)?
