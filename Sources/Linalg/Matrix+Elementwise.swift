@@ -59,13 +59,6 @@ extension Matrix {
         }
     }
 
-    /// `self *= alpha`.
-    public mutating func scale(by alpha: Float) {
-        withUnsafeMutableBufferPointer { d in
-            for i in d.indices { d[i] *= alpha }
-        }
-    }
-
     /// Writes `f(self[i])` into `result[i]` for every element, resizing `result` to this shape.
     @inlinable
     public func map(into result: inout Matrix, _ f: (Float) -> Float) {
@@ -106,11 +99,6 @@ extension Matrix {
     /// The Frobenius norm √(Σ self[i]²), accumulated in `Double`.
     public func norm() -> Double { dot(self).squareRoot() }
 
-    /// The largest |self[i]|, or 0 for an empty matrix.
-    public func maxAbsolute() -> Float {
-        withUnsafeBufferPointer { s in s.reduce(0) { Swift.max($0, abs($1)) } }
-    }
-
     /// True when every element is finite (no NaN or infinity).
     public var isFinite: Bool {
         withUnsafeBufferPointer { s in s.allSatisfy { $0.isFinite } }
@@ -130,20 +118,6 @@ extension Matrix {
                         for c in 0..<leftColumns { d[row * width + c] = l[row * leftColumns + c] }
                         for c in 0..<rightColumns { d[row * width + leftColumns + c] = r[row * rightColumns + c] }
                     }
-                }
-            }
-        }
-    }
-
-    /// Copies columns `range` of `source` into `self` (resized to `source.rows × range.count`).
-    public mutating func copyColumns(_ range: Range<Int>, of source: Matrix) {
-        precondition(range.lowerBound >= 0 && range.upperBound <= source.columns, "copyColumns: range out of bounds")
-        resize(rows: source.rows, columns: range.count)
-        let width = range.count, sourceColumns = source.columns, start = range.lowerBound, rows = source.rows
-        source.withUnsafeBufferPointer { s in
-            withUnsafeMutableBufferPointer { d in
-                for row in 0..<rows {
-                    for c in 0..<width { d[row * width + c] = s[row * sourceColumns + start + c] }
                 }
             }
         }

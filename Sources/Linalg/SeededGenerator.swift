@@ -78,11 +78,6 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
             if i != j { values.swapAt(i, j) }
         }
     }
-
-    /// An independent generator for a sub-task, derived from this one's next output.
-    public mutating func split() -> SeededGenerator {
-        SeededGenerator(seed: next())
-    }
 }
 
 extension Matrix {

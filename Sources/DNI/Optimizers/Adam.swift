@@ -44,7 +44,4 @@ public final class Adam: Optimizer {
                                      step: stepSize, correction2: inverseCorrection2, epsilon: epsilon)
         }
     }
-
-    /// The moment estimates, in parameter order (for checkpoints and tests).
-    public var moments: (first: [Matrix], second: [Matrix]) { (firstMoments, secondMoments) }
 }

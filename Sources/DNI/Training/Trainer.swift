@@ -74,10 +74,14 @@ public struct Trainer {
         var globalStep = 0
         var lastRecord: EpochRecord?
         var trainedExamples = 0
-        for step in 0..<options.warmupSteps {
-            let batch = order[((step % stepsPerEpoch) * options.batchSize)..<((step % stepsPerEpoch + 1) * options.batchSize)]
+        /// Copies batch `index` of the current shuffled order into the reused batch buffers.
+        func loadBatch(_ index: Int) {
+            let batch = order[(index * options.batchSize)..<((index + 1) * options.batchSize)]
             batchInputs.gatherRows(batch, of: dataset.trainInputs)
             batchTargets.gatherRows(batch, of: dataset.trainTargets)
+        }
+        for step in 0..<options.warmupSteps {
+            loadBatch(step % stepsPerEpoch)
             network.trainStep(input: batchInputs, target: batchTargets)
         }
         epochs: for epoch in 1...options.epochs {
@@ -90,9 +94,7 @@ public struct Trainer {
             var stepsTaken = 0
             for step in 0..<stepsPerEpoch {
                 if let maxSteps = options.maxSteps, globalStep >= maxSteps { break }
-                let batch = order[(step * options.batchSize)..<((step + 1) * options.batchSize)]
-                batchInputs.gatherRows(batch, of: dataset.trainInputs)
-                batchTargets.gatherRows(batch, of: dataset.trainTargets)
+                loadBatch(step)
                 if let every = options.probeEvery, globalStep % every == 0 {
                     let stages = network.probe(input: batchInputs, target: batchTargets)
                     if !stages.isEmpty { onEvent(.probe(ProbeRecord(epoch: epoch, step: globalStep, stages: stages))) }
