@@ -72,6 +72,58 @@ import Testing
         #expect(report.maxParameterError < Self.tolerance)
     }
 
+    /// Wider than the AVX2 kernels' register blocks (32 + 8 + a tail of 3 columns), with each
+    /// fused activation.
+    @Test(arguments: [nil] + ActivationFunction.allCases.map(Optional.some))
+    func batchNormalizationWideWithFusedActivation(_ function: ActivationFunction?) {
+        let layer = BatchNormalization(size: 43, activation: function)
+        var generator = SeededGenerator(seed: 12)
+        layer.scale.value = .randomUniform(rows: 1, columns: 43, lower: 0.5, upper: 1.5, using: &generator)
+        layer.shift.value = .randomUniform(rows: 1, columns: 43, lower: -0.5, upper: 0.5, using: &generator)
+        if function == .relu { Self.moveKinksAwayFromData(layer, batch: 6, seed: 3, inputScale: 2) }
+        let report = GradientCheck.check(layer, batch: 6, inputScale: 2)
+        #expect(report.maxInputError < 5e-3, "\(String(describing: function))")
+        #expect(report.maxParameterError < Self.tolerance, "\(String(describing: function))")
+    }
+
+    /// ReLU's kink breaks finite differences when a pre-activation lies within a step of zero.
+    /// Sets each column's shift to minus the midpoint of the widest gap between the column's
+    /// sorted γ·x̂ values (for GradientCheck's input), so every column has units on both sides
+    /// of the kink and none near it.
+    static func moveKinksAwayFromData(_ layer: BatchNormalization, batch: Int, seed: UInt64, inputScale: Float) {
+        var generator = SeededGenerator(seed: seed)
+        let input = Matrix.randomNormal(rows: batch, columns: layer.inputSize, standardDeviation: inputScale, using: &generator)
+        let probe = BatchNormalization(size: layer.inputSize)
+        probe.scale.value = layer.scale.value
+        let scaled = probe.forward(input, mode: .probe)
+        for c in 0..<layer.inputSize {
+            let values = (0..<batch).map { scaled[$0, c] }.sorted()
+            let gaps = (1..<batch).map { (values[$0] - values[$0 - 1], $0) }
+            let widest = gaps.max { $0.0 < $1.0 }!.1
+            layer.shift.value[0, c] = -(values[widest] + values[widest - 1]) / 2
+        }
+    }
+
+    /// BatchNorm with a fused activation computes exactly what BatchNorm followed by Activation
+    /// computes: outputs, input gradients and parameter gradients, bit for bit.
+    @Test(arguments: ActivationFunction.allCases)
+    func fusedBatchNormalizationEqualsSeparateLayers(_ function: ActivationFunction) {
+        let fused = BatchNormalization(size: 21, activation: function)
+        let normalization = BatchNormalization(size: 21)
+        let separate = Sequential([normalization, Activation(function, size: 21)])
+        var generator = SeededGenerator(seed: 13)
+        fused.shift.value = .randomUniform(rows: 1, columns: 21, lower: -0.5, upper: 0.5, using: &generator)
+        normalization.shift.value = fused.shift.value
+        let input = Matrix.randomNormal(rows: 5, columns: 21, standardDeviation: 1, using: &generator)
+        let gradient = Matrix.randomNormal(rows: 5, columns: 21, standardDeviation: 1, using: &generator)
+        #expect(fused.forward(input, mode: .training) == separate.forward(input, mode: .training))
+        #expect(fused.backward(gradient, needsInputGradient: true) == separate.backward(gradient, needsInputGradient: true))
+        #expect(fused.scale.gradient == normalization.scale.gradient)
+        #expect(fused.shift.gradient == normalization.shift.gradient)
+        #expect(fused.runningMean == normalization.runningMean && fused.runningVariance == normalization.runningVariance)
+        #expect(fused.forward(input, mode: .inference) == separate.forward(input, mode: .inference))
+    }
+
     @Test func sequentialStack() {
         var generator = SeededGenerator(seed: 4)
         let stack = Sequential([

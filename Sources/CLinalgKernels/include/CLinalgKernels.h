@@ -71,6 +71,31 @@ void dni_adam_update(DNIGEMMInstructionSet instruction_set, int64_t count, const
                      float *first_moment, float *second_moment, float *value, float beta1, float beta2,
                      float step, float correction2, float epsilon);
 
+/// Batch-norm statistics of the row-major `rows × columns` matrix x (rows > 0): per column the
+/// mean, and the sum of squared deviations from it (two passes, so no cancellation).
+void dni_batchnorm_statistics(DNIGEMMInstructionSet instruction_set, int64_t rows, int64_t columns,
+                              const float *x, float *mean, float *squared_deviations);
+
+/// x̂ = (x − mean) ⊙ inverse_deviation, y = γ ⊙ x̂ + β, then y = max(y, 0) when `rectify` is 1
+/// (per-column vectors broadcast down the rows). `normalized` may be NULL (inference).
+void dni_batchnorm_normalize(DNIGEMMInstructionSet instruction_set, int64_t rows, int64_t columns,
+                             const float *x, const float *mean, const float *inverse_deviation,
+                             const float *gamma, const float *beta, int rectify,
+                             float *normalized, float *y);
+
+/// Per column: sum = Σ g′, dot = Σ g′ ⊙ x̂ over the rows, where g′ is `gradient`, zeroed wherever
+/// `output` (the saved rectified output, or NULL for none) is not positive.
+void dni_batchnorm_backward_sums(DNIGEMMInstructionSet instruction_set, int64_t rows, int64_t columns,
+                                 const float *gradient, const float *normalized, const float *output,
+                                 float *sum, float *dot);
+
+/// input_gradient = scale ⊙ g′ − shift − x̂ ⊙ slope (per-column vectors; g′ as in
+/// `dni_batchnorm_backward_sums`).
+void dni_batchnorm_input_gradient(DNIGEMMInstructionSet instruction_set, int64_t rows, int64_t columns,
+                                  const float *gradient, const float *normalized, const float *output,
+                                  const float *scale, const float *shift, const float *slope,
+                                  float *input_gradient);
+
 /// Writes into `path` (NUL-terminated, at most `capacity` bytes) the file of the loaded library
 /// that defines `symbol`; returns 1 on success, 0 when the loader does not know.
 int dni_library_path_of_symbol(const void *symbol, char *path, int64_t capacity);

@@ -1,15 +1,5 @@
 import Linalg
 
-/// An element-wise nonlinearity.
-public enum ActivationFunction: String, Sendable, CaseIterable {
-    /// σ(x) = 1 / (1 + e^(−x)); σ′ = y(1 − y). The post's only nonlinearity.
-    case sigmoid
-    /// max(0, x); derivative 1 where y > 0.
-    case relu
-    /// tanh(x); derivative 1 − y².
-    case tanh
-}
-
 /// A layer applying ``ActivationFunction`` element-wise: `y = f(x)`, `∂ℓ/∂x = ∂ℓ/∂y ⊙ f′`,
 /// with f′ computed from the saved output y.
 public final class Activation: Layer {
@@ -43,11 +33,7 @@ public final class Activation: Layer {
         precondition(hasSavedOutput, "Activation.backward needs a training forward pass first")
         hasSavedOutput = false
         guard needsInputGradient else { return .empty }
-        switch function {
-        case .sigmoid: outputGradient.zip(output, into: &inputGradient) { g, y in g * y * (1 - y) }
-        case .relu: outputGradient.zip(output, into: &inputGradient) { g, y in y > 0 ? g : 0 }
-        case .tanh: outputGradient.zip(output, into: &inputGradient) { g, y in g * (1 - y * y) }
-        }
+        function.inputGradient(outputGradient, output: output, into: &inputGradient)
         return inputGradient
     }
 }

@@ -7,6 +7,12 @@ import Linalg
 /// toward them by `momentum`; inference uses the running averages. With per-example output
 /// gradients G (see ``Layer``), backward returns (γ/√(σ²+ε)) ⊙ (G − mean(G) − x̂ ⊙ mean(G ⊙ x̂)),
 /// and ∂L/∂γ = (1/B) Σₙ Gₙ ⊙ x̂ₙ, ∂L/∂β = (1/B) Σₙ Gₙ.
+///
+/// A fused `activation` applies f after the affine map (`BatchNorm → ReLU` in one layer, as in
+/// the paper's networks): ReLU runs inside the normalisation kernel, forward and backward, so
+/// the pair costs one pass over memory instead of two; sigmoid and tanh run on the output in
+/// place. The passes are the vectorised kernels of `Linalg` (`Matrix.batchStatistics` and
+/// friends).
 public final class BatchNormalization: Layer {
     public let inputSize: Int
     public var outputSize: Int { inputSize }
@@ -23,6 +29,8 @@ public final class BatchNormalization: Layer {
     public private(set) var runningMean: [Float]
     /// Running (unbiased) variance, used at inference.
     public private(set) var runningVariance: [Float]
+    /// The nonlinearity applied after the affine map, or nil for none.
+    public let activation: ActivationFunction?
 
     private var output = Matrix.empty
     private var normalized = Matrix.empty
@@ -31,11 +39,14 @@ public final class BatchNormalization: Layer {
     private var batchMean: [Float]
     private var columnSum: [Float]
     private var columnDotSum: [Float]
+    private var gradientScale: [Float]
+    private var preActivationGradient = Matrix.empty
     private var hasSavedState = false
 
-    /// A layer normalising `size` features.
-    public init(size: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+    /// A layer normalising `size` features, followed by `activation` when it is not nil.
+    public init(size: Int, momentum: Float = 0.1, epsilon: Float = 1e-5, activation: ActivationFunction? = nil) {
         inputSize = size
+        self.activation = activation
         self.momentum = momentum
         self.epsilon = epsilon
         scale = Parameter(name: "scale", value: Matrix(rows: 1, columns: size, repeating: 1))
@@ -47,6 +58,7 @@ public final class BatchNormalization: Layer {
         batchMean = [Float](repeating: 0, count: size)
         columnSum = [Float](repeating: 0, count: size)
         columnDotSum = [Float](repeating: 0, count: size)
+        gradientScale = [Float](repeating: 0, count: size)
     }
 
     /// Replaces the running statistics (checkpoint restore).
@@ -58,82 +70,36 @@ public final class BatchNormalization: Layer {
 
     public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
         precondition(input.columns == inputSize, "BatchNormalization expects \(inputSize) features, got \(input.columns)")
-        let rows = input.rows, columns = inputSize
-        output.resize(rows: rows, columns: columns)
-        normalized.resize(rows: rows, columns: columns)
         if mode == .inference {
-            for c in 0..<columns {
+            for c in 0..<inputSize {
                 batchMean[c] = runningMean[c]
                 inverseDeviation[c] = 1 / (runningVariance[c] + epsilon).squareRoot()
             }
         } else {
             computeBatchStatistics(input, updateRunning: mode == .training)
         }
-        input.withUnsafeBufferPointer { x in
-            normalized.withUnsafeMutableBufferPointer { xHat in
-                output.withUnsafeMutableBufferPointer { y in
-                    scale.value.withUnsafeBufferPointer { gamma in
-                        shift.value.withUnsafeBufferPointer { beta in
-                            batchMean.withUnsafeBufferPointer { mean in
-                                inverseDeviation.withUnsafeBufferPointer { inverse in
-                                    for r in 0..<rows {
-                                        let base = r * columns
-                                        for c in 0..<columns {
-                                            let value = (x[base + c] - mean[c]) * inverse[c]
-                                            xHat[base + c] = value
-                                            y[base + c] = gamma[c] * value + beta[c]
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        input.batchNormalize(mean: batchMean, inverseDeviation: inverseDeviation, scale: scale.value,
+                             shift: shift.value, rectify: activation == .relu,
+                             normalized: &normalized, into: &output)
+        if let activation, activation != .relu { activation.formActivation(&output) }
         hasSavedState = mode != .inference
         return output
     }
 
+    /// Batch mean and 1/√(σ² + ε) into `batchMean` and `inverseDeviation`; moves the running
+    /// averages toward them (with the unbiased variance) when `updateRunning`.
     private func computeBatchStatistics(_ input: Matrix, updateRunning: Bool) {
-        let rows = input.rows, columns = inputSize
+        let rows = input.rows
         precondition(rows > 0, "BatchNormalization needs a non-empty batch in training")
-        let momentum = self.momentum, epsilon = self.epsilon
-        // Local pointers for the whole pass: class properties touched inside the loops would
-        // cost a dynamic exclusivity check per element.
-        input.withUnsafeBufferPointer { x in
-            batchMean.withUnsafeMutableBufferPointer { mean in
-                columnSum.withUnsafeMutableBufferPointer { squares in
-                    inverseDeviation.withUnsafeMutableBufferPointer { inverse in
-                        runningMean.withUnsafeMutableBufferPointer { runMean in
-                            runningVariance.withUnsafeMutableBufferPointer { runVariance in
-                                for c in 0..<columns { mean[c] = 0; squares[c] = 0 }
-                                for r in 0..<rows {
-                                    let base = r * columns
-                                    for c in 0..<columns { mean[c] += x[base + c] }
-                                }
-                                let inverseRows = 1 / Float(rows)
-                                for c in 0..<columns { mean[c] *= inverseRows }
-                                for r in 0..<rows {
-                                    let base = r * columns
-                                    for c in 0..<columns {
-                                        let deviation = x[base + c] - mean[c]
-                                        squares[c] += deviation * deviation
-                                    }
-                                }
-                                for c in 0..<columns {
-                                    let variance = squares[c] * inverseRows
-                                    inverse[c] = 1 / (variance + epsilon).squareRoot()
-                                    if updateRunning {
-                                        let unbiased = rows > 1 ? squares[c] / Float(rows - 1) : variance
-                                        runMean[c] += momentum * (mean[c] - runMean[c])
-                                        runVariance[c] += momentum * (unbiased - runVariance[c])
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+        input.batchStatistics(mean: &batchMean, squaredDeviations: &columnSum)
+        let inverseRows = 1 / Float(rows)
+        let unbiasedScale = rows > 1 ? 1 / Float(rows - 1) : inverseRows
+        for c in 0..<inputSize {
+            let squares = columnSum[c]
+            inverseDeviation[c] = 1 / (squares * inverseRows + epsilon).squareRoot()
+            if updateRunning {
+                runningMean[c] += momentum * (batchMean[c] - runningMean[c])
+                runningVariance[c] += momentum * (squares * unbiasedScale - runningVariance[c])
             }
         }
     }
@@ -141,56 +107,38 @@ public final class BatchNormalization: Layer {
     public func backward(_ outputGradient: Matrix, needsInputGradient: Bool) -> Matrix {
         precondition(hasSavedState, "BatchNormalization.backward needs a training forward pass first")
         hasSavedState = false
-        let rows = normalized.rows, columns = inputSize
-        precondition(outputGradient.rows == rows && outputGradient.columns == columns,
-                     "BatchNormalization.backward: gradient must be [\(rows), \(columns)]")
-        let inverseRows = 1 / Float(rows)
-        if needsInputGradient { inputGradient.resize(rows: rows, columns: columns) }
-        outputGradient.withUnsafeBufferPointer { g in
-            normalized.withUnsafeBufferPointer { xHat in
-                columnSum.withUnsafeMutableBufferPointer { sum in
-                    columnDotSum.withUnsafeMutableBufferPointer { dotSum in
-                        for c in 0..<columns { sum[c] = 0; dotSum[c] = 0 }
-                        for r in 0..<rows {
-                            let base = r * columns
-                            for c in 0..<columns {
-                                sum[c] += g[base + c]
-                                dotSum[c] += g[base + c] * xHat[base + c]
-                            }
-                        }
-                        scale.gradient.withUnsafeMutableBufferPointer { gammaGradient in
-                            shift.gradient.withUnsafeMutableBufferPointer { betaGradient in
-                                for c in 0..<columns {
-                                    gammaGradient[c] = dotSum[c] * inverseRows
-                                    betaGradient[c] = sum[c] * inverseRows
-                                }
-                            }
-                        }
-                        guard needsInputGradient else { return }
-                        // dx = γ/σ · (G − mean(G) − x̂ · mean(G ⊙ x̂)), with the per-feature
-                        // factors folded first so the element loop is two multiply-adds.
-                        scale.value.withUnsafeBufferPointer { gamma in
-                            inverseDeviation.withUnsafeBufferPointer { inverse in
-                                for c in 0..<columns {
-                                    let factor = gamma[c] * inverse[c]
-                                    sum[c] = factor * sum[c] * inverseRows
-                                    dotSum[c] = factor * dotSum[c] * inverseRows
-                                }
-                                inputGradient.withUnsafeMutableBufferPointer { dx in
-                                    for r in 0..<rows {
-                                        let base = r * columns
-                                        for c in 0..<columns {
-                                            dx[base + c] = gamma[c] * inverse[c] * g[base + c]
-                                                - sum[c] - xHat[base + c] * dotSum[c]
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        let rows = normalized.rows
+        precondition(outputGradient.rows == rows && outputGradient.columns == inputSize,
+                     "BatchNormalization.backward: gradient must be [\(rows), \(inputSize)]")
+        // The gradient before the activation: ReLU's mask is applied inside the kernels.
+        let gradient: Matrix
+        switch activation {
+        case nil, .relu?:
+            gradient = outputGradient
+        case let function?:
+            function.inputGradient(outputGradient, output: output, into: &preActivationGradient)
+            gradient = preActivationGradient
         }
-        return needsInputGradient ? inputGradient : .empty
+        let mask: Matrix? = activation == .relu ? output : nil
+        gradient.batchNormalizationSums(normalized: normalized, rectifiedOutput: mask,
+                                        sum: &columnSum, dot: &columnDotSum)
+        let inverseRows = 1 / Float(rows)
+        for c in 0..<inputSize {
+            scale.gradient[0, c] = columnDotSum[c] * inverseRows
+            shift.gradient[0, c] = columnSum[c] * inverseRows
+        }
+        guard needsInputGradient else { return .empty }
+        // dx = γ/σ · (G − mean(G) − x̂ · mean(G ⊙ x̂)) with the per-feature factors folded first,
+        // so the element pass is two multiply-adds.
+        for c in 0..<inputSize {
+            let factor = scale.value[0, c] * inverseDeviation[c]
+            gradientScale[c] = factor
+            columnSum[c] = factor * columnSum[c] * inverseRows
+            columnDotSum[c] = factor * columnDotSum[c] * inverseRows
+        }
+        gradient.batchNormalizationInputGradient(normalized: normalized, rectifiedOutput: mask,
+                                                 scale: gradientScale, shift: columnSum, slope: columnDotSum,
+                                                 into: &inputGradient)
+        return inputGradient
     }
 }

@@ -59,9 +59,7 @@ public final class Dense: Layer {
             output.formRectifiedLinear(addingRowVector: bias?.value)
         case .tanh:
             if let bias { output.addRowVector(bias.value) }
-            output.withUnsafeMutableBufferPointer { y in
-                for i in y.indices { y[i] = hyperbolicTangent(y[i]) }
-            }
+            ActivationFunction.tanh.formActivation(&output)
         }
         savedInput = mode == .inference ? .empty : input
         return output
@@ -73,17 +71,11 @@ public final class Dense: Layer {
                      "Dense.backward needs a training forward pass and a [\(batch), \(outputSize)] gradient")
         let scale = 1 / Float(batch)
         let delta: Matrix
-        switch activation {
-        case nil: delta = outputGradient
-        case .sigmoid:
-            outputGradient.zip(output, into: &preActivationGradient) { g, y in g * y * (1 - y) }
+        if let activation {
+            activation.inputGradient(outputGradient, output: output, into: &preActivationGradient)
             delta = preActivationGradient
-        case .relu:
-            outputGradient.zip(output, into: &preActivationGradient) { g, y in y > 0 ? g : 0 }
-            delta = preActivationGradient
-        case .tanh:
-            outputGradient.zip(output, into: &preActivationGradient) { g, y in g * (1 - y * y) }
-            delta = preActivationGradient
+        } else {
+            delta = outputGradient
         }
         engine.multiply(savedInput, transposeA: true, delta, alpha: scale, into: &weight.gradient)
         if let bias { delta.sumRows(scale: scale, into: &bias.gradient) }

@@ -34,8 +34,7 @@ public final class MLPSynthesizer: Synthesizer {
             if configuration.batchNormalization {
                 layers.append(Dense(inputSize: width, outputSize: configuration.hiddenSize, bias: false,
                                     initialization: .he, generator: &generator, engine: engine))
-                layers.append(BatchNormalization(size: configuration.hiddenSize))
-                layers.append(Activation(.relu, size: configuration.hiddenSize))
+                layers.append(BatchNormalization(size: configuration.hiddenSize, activation: .relu))
             } else {
                 layers.append(Dense(inputSize: width, outputSize: configuration.hiddenSize, bias: configuration.bias,
                                     initialization: .he, activation: .relu, generator: &generator, engine: engine))

@@ -50,8 +50,9 @@ public final class Network {
         for index in 0..<(widths.count - 1) {
             let isTop = index == widths.count - 2
             let fanIn = widths[index], fanOut = widths[index + 1]
-            // Without batch norm the activation is fused into the dense layer (one pass over
-            // each row for bias and nonlinearity); with it, Dense → BatchNorm → Activation.
+            // The activation is fused into the layer before it: into the dense layer without
+            // batch norm (one pass over each row for bias and nonlinearity), into the batch
+            // norm with it (Dense → BatchNorm+activation).
             let fusedActivation: ActivationFunction? =
                 isTop ? configuration.outputActivation
                       : (configuration.batchNormalization ? nil : configuration.hiddenActivation)
@@ -64,8 +65,7 @@ public final class Network {
             }
             var layers: [any Layer] = [dense]
             if !isTop && configuration.batchNormalization {
-                layers.append(BatchNormalization(size: fanOut))
-                layers.append(Activation(configuration.hiddenActivation, size: fanOut))
+                layers.append(BatchNormalization(size: fanOut, activation: configuration.hiddenActivation))
             }
             var synthesizer: (any Synthesizer)?
             var directFeedback: Matrix?
