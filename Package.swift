@@ -40,7 +40,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "dni", dependencies: ["DNICommandLine"]),
-        .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg", "CLinalgKernels"]),
         .testTarget(name: "DNITests", dependencies: ["DNI", "Linalg", "CZlib"]),
         .testTarget(name: "DNICommandLineTests", dependencies: ["DNICommandLine", "DNI"]),
         .testTarget(name: "DNIReportsTests", dependencies: ["DNIReports"], resources: [.copy("Fixtures")]),

@@ -32,12 +32,16 @@ int dni_cpu_supports_avx2_fma(void);
 
 /// Packs the `rows × depth` block of op(A) starting at `a` into 6-row micro-panels.
 /// When `transpose` is 0, element (i, p) is `a[i * lda + p]`; otherwise `a[p * lda + i]`.
-void dni_gemm_pack_a(int transpose, int64_t rows, int64_t depth,
+/// Writes exactly the ceil(rows / 6)·6·depth floats of the panels; reads only the block's
+/// elements; allocates nothing. Both instruction sets write bit-identical panels.
+void dni_gemm_pack_a(DNIGEMMInstructionSet instruction_set, int transpose, int64_t rows, int64_t depth,
                      const float *a, int64_t lda, float *packed);
 
 /// Packs the `depth × columns` block of op(B) starting at `b` into 16-column micro-panels.
 /// When `transpose` is 0, element (p, j) is `b[p * ldb + j]`; otherwise `b[j * ldb + p]`.
-void dni_gemm_pack_b(int transpose, int64_t depth, int64_t columns,
+/// Writes exactly the ceil(columns / 16)·16·depth floats of the panels; reads only the block's
+/// elements; allocates nothing. Both instruction sets write bit-identical panels.
+void dni_gemm_pack_b(DNIGEMMInstructionSet instruction_set, int transpose, int64_t depth, int64_t columns,
                      const float *b, int64_t ldb, float *packed);
 
 /// C[0..<rows, 0..<columns] = alpha · Ap·Bp + beta · C, for packed panels of one cache block.

@@ -181,8 +181,8 @@ public struct PackedGEMM: GEMMKernel {
                     let bBlock = operands.transposeB
                         ? operands.b + columnStart * operands.ldb + depthStart
                         : operands.b + depthStart * operands.ldb + columnStart
-                    dni_gemm_pack_b(operands.transposeB ? 1 : 0, Int64(depthCount), Int64(columnCount),
-                                    bBlock, Int64(operands.ldb), packedB)
+                    dni_gemm_pack_b(instructionSet, operands.transposeB ? 1 : 0, Int64(depthCount),
+                                    Int64(columnCount), bBlock, Int64(operands.ldb), packedB)
                     // β applies once, on the first slice of the depth; later slices accumulate.
                     let beta = depthStart == 0 ? operands.beta : 1
                     for rowStart in stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock) {
@@ -200,8 +200,8 @@ public struct PackedGEMM: GEMMKernel {
                                Int64(operands.ldc)) != 0 {
                             continue
                         }
-                        dni_gemm_pack_a(operands.transposeA ? 1 : 0, Int64(rowCount), Int64(depthCount),
-                                        aBlock, Int64(operands.lda), packedA)
+                        dni_gemm_pack_a(instructionSet, operands.transposeA ? 1 : 0, Int64(rowCount),
+                                        Int64(depthCount), aBlock, Int64(operands.lda), packedA)
                         dni_gemm_macro_kernel(
                             instructionSet, Int64(rowCount), Int64(columnCount), Int64(depthCount),
                             operands.alpha, packedA, packedB, beta,
