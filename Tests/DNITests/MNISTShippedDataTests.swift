@@ -1,4 +1,5 @@
 import DNI
+import Foundation
 import Testing
 
 #if canImport(Glibc)
@@ -44,6 +45,20 @@ import Darwin
         // The first examples of the full set: a 5, a 0 and a 4 for training, a 7, a 2 and a 1 for test.
         #expect(Array(dataset.training.labels.prefix(3)) == [5, 0, 4])
         #expect(Array(dataset.test.labels.prefix(3)) == [7, 2, 1])
+    }
+
+    /// A resource bundle missing from beside the binary is an error that says where it looked
+    /// and what to do, not a stopped process.
+    @Test func missingResourceBundleIsAnInputError() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("dni-no-bundle-\(getpid())")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        #expect {
+            try MNISTDataset.bundledSubsetDirectory(searching: [empty])
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains(empty.path) && message.contains("--data")
+        }
     }
 
     @Test func bundledSubsetIsTheDefaultSource() throws {
