@@ -31,6 +31,13 @@ extension DNICommand.Bench {
         @Option(name: .customLong("repeat"), help: "Repeats per measurement; the best is reported.")
         var repeats = 5
 
+        @Flag(help: """
+            Time only the built-in kernel. With more than one thread, OpenBLAS's idle workers \
+            busy-wait for a while after each call and take the cores the built-in kernel's \
+            workers need, so interleaved multi-threaded figures understate the built-in kernel.
+            """)
+        var builtinOnly = false
+
         func validate() throws {
             if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
             if repeats < 1 { throw ValidationError("--repeat must be at least 1") }
@@ -39,7 +46,7 @@ extension DNICommand.Bench {
         func run() throws {
             let all = PackedGEMM.activeProcessorCount
             let threadCounts = threads.map { [$0] } ?? (all > 1 ? [1, all] : [1])
-            let blas = GEMMEngine.systemBLAS
+            let blas = builtinOnly ? nil : GEMMEngine.systemBLAS
             if !json {
                 print("builtin: packed 6×16, \(GEMMInstructionSet.best.rawValue) microkernel")
                 print("blas: \(blas?.libraryPath ?? "not found")")

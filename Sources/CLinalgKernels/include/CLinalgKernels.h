@@ -100,6 +100,26 @@ void dni_batchnorm_input_gradient(DNIGEMMInstructionSet instruction_set, int64_t
                                   const float *scale, const float *shift, const float *slope,
                                   float *input_gradient);
 
+/// Atomic load (acquire) of a 64-bit word, for the GEMM worker pool's spin-waiting (Swift's own
+/// `Atomic` needs macOS 15; the package supports macOS 13).
+static inline uint64_t dni_atomic_load_u64(const uint64_t *address) {
+    return __atomic_load_n(address, __ATOMIC_ACQUIRE);
+}
+
+/// Atomic store (release) of a 64-bit word.
+static inline void dni_atomic_store_u64(uint64_t *address, uint64_t value) {
+    __atomic_store_n(address, value, __ATOMIC_RELEASE);
+}
+
+/// A hint to the CPU that the caller is in a spin-wait loop (x86 `pause`, ARM `yield`).
+static inline void dni_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /// Writes into `path` (NUL-terminated, at most `capacity` bytes) the file of the loaded library
 /// that defines `symbol`; returns 1 on success, 0 when the loader does not know.
 int dni_library_path_of_symbol(const void *symbol, char *path, int64_t capacity);
