@@ -59,23 +59,13 @@ extension Matrix {
     public func batchNormalizationSums(normalized: Matrix, rectifiedOutput: Matrix?,
                                        sum: inout [Float], dot: inout [Float],
                                        instructionSet: GEMMInstructionSet = .best) {
-        precondition(normalized.rows == rows && normalized.columns == columns
-                     && (rectifiedOutput.map { $0.rows == rows && $0.columns == columns } ?? true),
-                     "batchNormalizationSums: the saved matrices must be [\(rows), \(columns)]")
         precondition(sum.count == columns && dot.count == columns,
                      "batchNormalizationSums: the per-column arrays must hold \(columns) values")
-        let rowCount = Int64(rows), columnCount = Int64(columns)
-        let mask = rectifiedOutput ?? .empty
-        withUnsafeBufferPointer { g in
-            normalized.withUnsafeBufferPointer { xHat in
-                mask.withUnsafeBufferPointer { y in
-                    sum.withUnsafeMutableBufferPointer { s in
-                        dot.withUnsafeMutableBufferPointer { d in
-                            dni_batchnorm_backward_sums(instructionSet.cValue, rowCount, columnCount, g.baseAddress, xHat.baseAddress,
-                                                        rectifiedOutput == nil ? nil : y.baseAddress,
-                                                        s.baseAddress, d.baseAddress)
-                        }
-                    }
+        withBackwardOperands(normalized: normalized, rectifiedOutput: rectifiedOutput) { g, xHat, y in
+            sum.withUnsafeMutableBufferPointer { s in
+                dot.withUnsafeMutableBufferPointer { d in
+                    dni_batchnorm_backward_sums(instructionSet.cValue, Int64(rows), Int64(columns), g, xHat, y,
+                                                s.baseAddress, d.baseAddress)
                 }
             }
         }
@@ -87,29 +77,36 @@ extension Matrix {
                                                 scale: [Float], shift: [Float], slope: [Float],
                                                 into result: inout Matrix,
                                                 instructionSet: GEMMInstructionSet = .best) {
-        precondition(normalized.rows == rows && normalized.columns == columns
-                     && (rectifiedOutput.map { $0.rows == rows && $0.columns == columns } ?? true),
-                     "batchNormalizationInputGradient: the saved matrices must be [\(rows), \(columns)]")
         precondition(scale.count == columns && shift.count == columns && slope.count == columns,
                      "batchNormalizationInputGradient: the per-column vectors must hold \(columns) values")
         result.resize(rows: rows, columns: columns)
-        let rowCount = Int64(rows), columnCount = Int64(columns)
-        let mask = rectifiedOutput ?? .empty
-        withUnsafeBufferPointer { g in
-            normalized.withUnsafeBufferPointer { xHat in
-                mask.withUnsafeBufferPointer { y in
-                    scale.withUnsafeBufferPointer { a in
-                        shift.withUnsafeBufferPointer { b in
-                            slope.withUnsafeBufferPointer { c in
-                                result.withUnsafeMutableBufferPointer { dx in
-                                    dni_batchnorm_input_gradient(instructionSet.cValue, rowCount, columnCount, g.baseAddress,
-                                                                 xHat.baseAddress, rectifiedOutput == nil ? nil : y.baseAddress,
-                                                                 a.baseAddress, b.baseAddress, c.baseAddress, dx.baseAddress)
-                                }
-                            }
+        withBackwardOperands(normalized: normalized, rectifiedOutput: rectifiedOutput) { g, xHat, y in
+            scale.withUnsafeBufferPointer { a in
+                shift.withUnsafeBufferPointer { b in
+                    slope.withUnsafeBufferPointer { c in
+                        result.withUnsafeMutableBufferPointer { dx in
+                            dni_batchnorm_input_gradient(instructionSet.cValue, Int64(rows), Int64(columns), g, xHat, y,
+                                                         a.baseAddress, b.baseAddress, c.baseAddress, dx.baseAddress)
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Checks that the saved x̂ (and the rectified output, when given) have this gradient's shape
+    /// and passes the three buffers to `body`; the output's pointer is nil when there is none.
+    private func withBackwardOperands(
+        normalized: Matrix, rectifiedOutput: Matrix?,
+        _ body: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?) -> Void
+    ) {
+        precondition(normalized.rows == rows && normalized.columns == columns
+                     && (rectifiedOutput.map { $0.rows == rows && $0.columns == columns } ?? true),
+                     "batch-norm backward: the saved matrices must be [\(rows), \(columns)]")
+        withUnsafeBufferPointer { g in
+            normalized.withUnsafeBufferPointer { xHat in
+                guard let rectifiedOutput else { return body(g.baseAddress, xHat.baseAddress, nil) }
+                rectifiedOutput.withUnsafeBufferPointer { y in body(g.baseAddress, xHat.baseAddress, y.baseAddress) }
             }
         }
     }
