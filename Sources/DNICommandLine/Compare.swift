@@ -20,11 +20,11 @@ extension DNICommand {
             let methods = try parseMethods(self.methods)
             var summaries: [TrainingSummary] = []
             var runs: [RunRecord] = []
-            let engine = try arguments.engine()
+            let execution = try arguments.executionSettings()
             for plan in try arguments.plans(for: methods) {
                 var reporter = ProgressReporter(json: arguments.json, method: plan.method, tagLines: true)
                 var recorder = RunRecorder()
-                let summary = try plan.run(arguments: arguments, engine: engine) { event in
+                let summary = try plan.run(arguments: arguments, execution: execution) { event in
                     reporter.handle(event, totalEpochs: plan.epochs)
                     recorder.record(event)
                 }

@@ -14,9 +14,9 @@ extension DNICommand {
 
         func run() throws {
             let plan = try arguments.plans(for: [method])[0]
-            let engine = try arguments.engine()
+            let execution = try arguments.executionSettings()
             var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false)
-            let summary = try plan.run(arguments: arguments, engine: engine) { event in
+            let summary = try plan.run(arguments: arguments, execution: execution) { event in
                 reporter.handle(event, totalEpochs: plan.epochs)
             }
             if arguments.json {

@@ -85,6 +85,8 @@ struct TrainingArguments: ParsableArguments {
     @Flag(help: "Write JSON Lines (one object per epoch, then a summary) instead of text.")
     var json = false
 
+    @OptionGroup(title: "Execution") var execution: ExecutionArguments
+
     /// The addition experiment for `method` with every given option applied.
     func additionExperiment(method: TrainingMethod) throws -> AdditionExperiment {
         var experiment = AdditionExperiment(method: method)
@@ -161,11 +163,11 @@ struct TrainingArguments: ParsableArguments {
         if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
     }
 
-    /// The matrix-multiply engine: `DNI_GEMM`'s kernel with `--threads` threads.
-    func engine() throws -> GEMMEngine {
-        guard let threads else { return .default }
-        guard (1...256).contains(threads) else { throw InputError("--threads must be in 1...256, got \(threads)") }
-        return GEMMEngine(named: environmentValue("DNI_GEMM"), threads: threads)
+    /// Where and how the stages run: `--execution`, `--delay`, `--stage-groups`,
+    /// `--micro-batches` and `--threads`.
+    func executionSettings() throws -> ExecutionSettings {
+        if let threads, !(1...256).contains(threads) { throw InputError("--threads must be in 1...256, got \(threads)") }
+        return try execution.settings(threads: threads)
     }
 
     /// Validated experiments for `methods`, with the MNIST data loaded once.
@@ -215,14 +217,15 @@ enum ExperimentPlan {
         }
     }
 
-    func run(arguments: TrainingArguments, engine: GEMMEngine, onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
+    func run(arguments: TrainingArguments, execution: ExecutionSettings,
+             onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
         switch self {
         case .addition(let experiment):
             try experiment.run(probeEvery: arguments.probeEvery, maxSteps: arguments.steps, warmupSteps: arguments.warmup,
-                               engine: engine, onEvent: onEvent)
+                               execution: execution, onEvent: onEvent)
         case .mnist(let experiment, let mnist):
             try experiment.run(on: mnist, probeEvery: arguments.probeEvery, maxSteps: arguments.steps,
-                               warmupSteps: arguments.warmup, engine: engine, onEvent: onEvent)
+                               warmupSteps: arguments.warmup, execution: execution, onEvent: onEvent)
         }
     }
 }
