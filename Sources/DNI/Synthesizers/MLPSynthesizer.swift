@@ -8,9 +8,17 @@ import Linalg
 /// so that training starts as if there were no gradient at all (§3 and appendix).
 ///
 /// Each batch in flight gets a slot: a copy of its input and a replica of the layers
-/// (``Layer/makeReplica()``: the same weights, saved state of its own), so the regression step
-/// for batch b backpropagates through exactly the forward pass that produced b's ĝ, however
-/// many batches were predicted since. Slots are allocated by ``reserveCapacity(_:)``; a
+/// (``Layer/makeReplica()``: the same weights, saved state of its own). The regression error of
+/// batch b is taken at the output layer's *current* weights: when the synthesizer has learned
+/// from another batch since it predicted b (always, under delay K ≥ 2), the output layer is run
+/// again on b's held features before the error is formed; the hidden layers keep the forward
+/// pass of the prediction (their gradient is one step stale, as in asynchronous SGD). For the
+/// linear synthesizer (no hidden layers) the step is exact. Regressing the stale prediction
+/// itself — the error of weights one step old — made cDNI on binary addition diverge within 20
+/// steps at K = 2 (synthetic gradients 5,000× too large); with the refreshed output error it
+/// trains to every held-out sum right, at the cost of one output-layer product per step (a
+/// sixth of the forward pass of the paper's 2 × 1024 synthesizer) instead of a whole forward
+/// pass. With delay 1 nothing is recomputed. Slots are allocated by ``reserveCapacity(_:)``; a
 /// warmed-up predict/learn cycle allocates nothing.
 public final class MLPSynthesizer: Synthesizer {
     public let activationSize: Int
@@ -23,14 +31,25 @@ public final class MLPSynthesizer: Synthesizer {
     /// One batch in flight: which batch, its input, its layers' replica and its prediction.
     private final class Slot {
         var batch: Int?
+        /// ``MLPSynthesizer/updates`` when the batch was predicted.
+        var updatesAtPrediction = 0
         var input = Matrix.empty
+        /// What the hidden layers made of `input` (the output layer's input).
+        var features = Matrix.empty
         var prediction = Matrix.empty
         var error = Matrix.empty
-        let network: Sequential
-        init(network: Sequential) { self.network = network }
+        /// The hidden layers (nil for a linear synthesizer) and the output layer.
+        let hidden: Sequential?
+        let output: any Layer
+        init(hidden: Sequential?, output: any Layer) {
+            self.hidden = hidden
+            self.output = output
+        }
     }
 
     private var slots: [Slot]
+    /// Regression steps taken so far.
+    private var updates = 0
     /// The replica used by ``inspect(activation:condition:)``, never by training.
     private let inspection: Sequential
     private var inspectionInput = Matrix.empty
@@ -62,7 +81,8 @@ public final class MLPSynthesizer: Synthesizer {
         layers.append(Dense(inputSize: width, outputSize: activationSize, bias: configuration.bias,
                             initialization: lastInitialization, generator: &generator, engine: engine))
         network = Sequential(layers)
-        slots = [Slot(network: network)]
+        let output = layers[layers.count - 1]
+        slots = [Slot(hidden: layers.count > 1 ? Sequential(Array(layers.dropLast())) : nil, output: output)]
         inspection = network.replica()
     }
 
@@ -73,7 +93,12 @@ public final class MLPSynthesizer: Synthesizer {
     public var heldBatches: [Int] { slots.compactMap(\.batch) }
 
     public func reserveCapacity(_ count: Int) {
-        while slots.count < count { slots.append(Slot(network: network.replica())) }
+        while slots.count < count {
+            let replica = network.replica()
+            let layers = replica.layers
+            slots.append(Slot(hidden: layers.count > 1 ? Sequential(Array(layers.dropLast())) : nil,
+                              output: layers[layers.count - 1]))
+        }
     }
 
     /// Copies `activation` (and the condition beside it) into `input`, checking shapes.
@@ -99,8 +124,10 @@ public final class MLPSynthesizer: Synthesizer {
                 "no free slot to predict batch \(batch): batches \(heldBatches.sorted()) are still waiting for their targets (capacity \(capacity))")
         }
         prepare(activation, condition, into: &slot.input)
-        slot.prediction = slot.network.forward(slot.input, mode: .training)
+        slot.features = slot.hidden?.forward(slot.input, mode: .training) ?? slot.input
+        slot.prediction = slot.output.forward(slot.features, mode: .training)
         slot.batch = batch
+        slot.updatesAtPrediction = updates
         return slot.prediction
     }
 
@@ -117,12 +144,19 @@ public final class MLPSynthesizer: Synthesizer {
         }
         precondition(target.rows == slot.prediction.rows && target.columns == activationSize,
                      "synthesizer target must be [\(slot.prediction.rows), \(activationSize)], got \(target.shape)")
+        if slot.updatesAtPrediction != updates {
+            // The weights moved since this batch was predicted: the error at the current output layer.
+            slot.prediction = slot.output.forward(slot.features, mode: .training)
+        }
         slot.prediction.zip(target, into: &slot.error) { predicted, wanted in predicted - wanted }
         slot.prediction = .empty
         slot.batch = nil
         let loss = 0.5 * slot.error.dot(slot.error) / Double(max(1, slot.error.rows))
-        _ = slot.network.backward(slot.error, needsInputGradient: false)
+        let featureGradient = slot.output.backward(slot.error, needsInputGradient: slot.hidden != nil)
+        _ = slot.hidden?.backward(featureGradient, needsInputGradient: false)
+        slot.features = .empty
         optimizer.update(network.parameters)
+        updates += 1
         return loss
     }
 }
