@@ -121,6 +121,6 @@ public struct ExecutionSettings: Sendable, Equatable {
         }
         guard count > 1 else { return [stageCount] }
         let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize)
-        return StageCost.partition(costs, into: count)
+        return StageCost.partition(costs, into: count, learnsAbove: configuration.method.usesSynthesizers)
     }
 }

@@ -1,14 +1,6 @@
 import CLinalgKernels
 import Linalg
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One message between neighbouring stage groups: a batch id and a matrix — the activation hᵢ
 /// going up (with the batch's `target`, which cDNI synthesizers read as the condition c and the
 /// top stage's loss compares against), or the bootstrapped target δᵢ going down.
@@ -34,28 +26,21 @@ struct ChannelAborted: Error {}
 
 /// A bounded single-producer, single-consumer queue of ``Message`` slots between two threads.
 ///
-/// Waiting sides spin (with the CPU's pause hint) for ``spinNanoseconds`` and then sleep on a
-/// condition variable: on the virtual machines we measure on, waking a sleeping vCPU costs as
-/// much as a small matrix product, while most waits between balanced stage groups are short.
-/// Back-pressure: a sender waits when every slot is taken. ``abort()`` wakes both sides, which
+/// Waiting sides spin, then sleep (``WaitSignal``). Back-pressure: a sender waits when every slot is taken. ``abort()`` wakes both sides, which
 /// then throw ``ChannelAborted``.
 final class MessageChannel: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: `slots` is immutable; the counters are only accessed
-    // through the C atomics (acquire/release); `sent`/`received` positions local to each side
-    // (`reservedSlot`, `heldCount`) are touched only by that side's single thread (one producer,
-    // one consumer, by construction in the executors); the mutex and condition variable are
-    // used only through pthread calls.
+    // through the C atomics (acquire/release); `heldCount` is touched only by the consumer's
+    // single thread (one producer, one consumer, by construction in the executors); `signal`
+    // is Sendable.
     private let slots: [Message]
     /// Messages published (producer) and released (consumer), as ever-growing counters.
     private let published: UnsafeMutablePointer<UInt64>
     private let released: UnsafeMutablePointer<UInt64>
-    private let abortFlag: UnsafeMutablePointer<UInt64>
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let changed: UnsafeMutablePointer<pthread_cond_t>
+    /// Where each side waits for the other.
+    private let signal: WaitSignal
     /// Consumer side: messages taken with `next` and not yet released.
     private var heldCount: UInt64 = 0
-    /// How long a waiting side spins before it sleeps.
-    let spinNanoseconds: UInt64
 
     /// A channel of `capacity` slots.
     init(capacity: Int, spinNanoseconds: UInt64 = 500_000) {
@@ -65,27 +50,12 @@ final class MessageChannel: @unchecked Sendable {
         published.initialize(to: 0)
         released = .allocate(capacity: 1)
         released.initialize(to: 0)
-        abortFlag = .allocate(capacity: 1)
-        abortFlag.initialize(to: 0)
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-        changed = .allocate(capacity: 1)
-        changed.initialize(to: pthread_cond_t())
-        pthread_cond_init(changed, nil)
-        self.spinNanoseconds = spinNanoseconds
+        signal = WaitSignal(spinNanoseconds: spinNanoseconds)
     }
 
     deinit {
         published.deallocate()
         released.deallocate()
-        abortFlag.deallocate()
-        pthread_cond_destroy(changed)
-        changed.deinitialize(count: 1)
-        changed.deallocate()
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
     }
 
     /// Number of slots.
@@ -104,7 +74,7 @@ final class MessageChannel: @unchecked Sendable {
     /// Producer: sends the slot returned by the last ``reserve()``.
     func publish() {
         dni_atomic_store_u64(published, dni_atomic_load_u64(published) + 1)
-        signal()
+        signal.signal()
     }
 
     /// Consumer: waits for the next message not yet taken and returns it; it stays valid until
@@ -121,45 +91,12 @@ final class MessageChannel: @unchecked Sendable {
         precondition(heldCount > 0, "release() without a message taken")
         heldCount -= 1
         dni_atomic_store_u64(released, dni_atomic_load_u64(released) + 1)
-        signal()
+        signal.signal()
     }
 
     /// Wakes both sides for good: every wait from now on throws ``ChannelAborted``.
-    func abort() {
-        pthread_mutex_lock(mutex)
-        dni_atomic_store_u64(abortFlag, 1)
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
-    }
+    func abort() { signal.abort() }
 
-    /// Wakes a side sleeping in ``wait(until:)``. Taking the mutex orders the counter change
-    /// before the sleeper's re-check, so no wake-up is lost.
-    private func signal() {
-        pthread_mutex_lock(mutex)
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
-    }
-
-    /// Returns when `ready()` holds: spins first, then sleeps; throws when the channel is aborted.
-    private func wait(until ready: () -> Bool) throws {
-        if ready() { return }
-        var start = timespec(), now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &start)
-        spinning: while true {
-            for _ in 0..<64 {
-                if ready() { return }
-                if dni_atomic_load_u64(abortFlag) != 0 { throw ChannelAborted() }
-                dni_spin_pause()
-            }
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            let elapsed = (Int64(now.tv_sec) - Int64(start.tv_sec)) * 1_000_000_000 + (Int64(now.tv_nsec) - Int64(start.tv_nsec))
-            if elapsed >= Int64(spinNanoseconds) { break spinning }
-        }
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while !ready() {
-            if dni_atomic_load_u64(abortFlag) != 0 { throw ChannelAborted() }
-            pthread_cond_wait(changed, mutex)
-        }
-    }
+    /// Returns when `ready()` holds (see ``WaitSignal``); throws when the channel is aborted.
+    private func wait(until ready: () -> Bool) throws { try signal.wait(until: ready) }
 }

@@ -22,6 +22,8 @@ public final class PipelinedExecutor: Executor {
     /// `upward[g]` carries activations from group g to g + 1, `downward[g]` targets from g + 1 to g.
     private let upward: [MessageChannel]
     private let downward: [MessageChannel]
+    /// The turns of the synthesizers shared by neighbouring groups (DNI, cDNI).
+    private let turns: [SynthesizerTurn]
 
     /// An executor of `network` whose stages are split into consecutive groups of the sizes in
     /// `stageGroups` (summing to the number of stages), with delay `delay` and `microBatches`.
@@ -47,6 +49,21 @@ public final class PipelinedExecutor: Executor {
                 delay: delay, microBatches: microBatches, engine: network.engine))
             first += size
         }
+        // DNI: each synthesizer at a group boundary learns on the thread above it, where its
+        // targets are computed (its stage's thread only predicts), which balances the paper's
+        // large synthesizers across the groups.
+        var turns: [SynthesizerTurn] = []
+        if network.method.usesSynthesizers {
+            for group in 1..<max(1, workers.count) {
+                let below = workers[group].firstIndex - 1
+                guard let synthesizer = network.stages[below].synthesizer else { continue }
+                let turn = SynthesizerTurn()
+                workers[group - 1].topTurn = turn
+                workers[group].lowerSynthesizer = (synthesizer, turn)
+                turns.append(turn)
+            }
+        }
+        self.turns = turns
         self.workers = workers
         // Enough slots that no sender ever waits in the steady state: at most K + 1 batches (or
         // M micro-batches) are in flight between two neighbours.
@@ -68,6 +85,7 @@ public final class PipelinedExecutor: Executor {
     public func train(_ segment: TrainingSegment) throws -> SegmentResult {
         let failures = FailureBox(groups: workers.count)
         let channels = upward + downward
+        let turns = self.turns
         var threads: [WorkerThread] = []
         for group in 1..<max(1, workers.count) {
             let worker = workers[group]
@@ -79,10 +97,12 @@ public final class PipelinedExecutor: Executor {
                 } catch {
                     failures.record(error, group: group)
                     for channel in channels { channel.abort() }
+                    for turn in turns { turn.abort() }
                 }
             }
             guard let thread else {
                 for channel in channels { channel.abort() }
+                for turn in turns { turn.abort() }
                 for started in threads { started.join() }
                 throw ExecutionFailure("could not start a thread for stage group \(group + 1)")
             }
@@ -94,6 +114,7 @@ public final class PipelinedExecutor: Executor {
         } catch {
             failures.record(error, group: 0)
             for channel in channels { channel.abort() }
+            for turn in turns { turn.abort() }
         }
         for thread in threads { thread.join() }
         if let error = failures.firstError { throw error }

@@ -28,6 +28,13 @@ final class StageGroupWorker: @unchecked Sendable {
     let microBatches: Int
     /// The kernel of direct feedback alignment's projections.
     let engine: GEMMEngine
+    /// Pipelined DNI: the synthesizer of the stage just below this group, whose learning step
+    /// runs here, where its targets are computed, with the turn it shares with that stage's
+    /// thread and the targets waiting for their turn.
+    var lowerSynthesizer: (synthesizer: any Synthesizer, turn: SynthesizerTurn)?
+    private var lowerInbox = TargetInbox()
+    /// Pipelined DNI: the turn of this group's last synthesizer, which the group above trains.
+    var topTurn: SynthesizerTurn?
     /// Batch buffers of the bottom group, one per micro-batch.
     private var inputBuffers: [Matrix]
     private var targetBuffers: [Matrix]
@@ -47,6 +54,7 @@ final class StageGroupWorker: @unchecked Sendable {
         inputBuffers = Array(repeating: .empty, count: microBatches)
         targetBuffers = Array(repeating: .empty, count: microBatches)
         for stage in stages { stage.prepare(delay: delay, microBatches: microBatches) }
+        lowerInbox.reserveCapacity(delay + 1)
     }
 
     /// True when this group reads the data (holds stage 0).
@@ -58,7 +66,14 @@ final class StageGroupWorker: @unchecked Sendable {
     func train<Links: GroupLinks>(_ segment: TrainingSegment, links: inout Links) throws {
         for stage in stages { stage.log.reset(count: segment.count) }
         if method.usesSynthesizers {
-            for position in 0..<segment.count { try decoupledStep(segment, position: position, links: &links) }
+            // A learning step the last segment left for this one (see `decoupledStages`).
+            let pending = segment.firstBatch - delay
+            if let lower = lowerSynthesizer, pending >= 0, !lower.turn.hasLearned(pending) {
+                try learnLowerSynthesizer(batch: pending, position: 0)
+            }
+            for position in 0..<segment.count {
+                try decoupledStep(segment, position: position, isLast: position == segment.count - 1, links: &links)
+            }
         } else if method == .dfa {
             precondition(isBottom && isTop, "direct feedback alignment runs with every stage in one group")
             for position in 0..<segment.count {
@@ -77,7 +92,7 @@ final class StageGroupWorker: @unchecked Sendable {
         for stage in stages { stage.log.reset(count: 1) }
         var links = NoLinks()
         if method.usesSynthesizers {
-            try decoupledStages(batch: batch, position: 0, input: input, target: target, links: &links)
+            try decoupledStages(batch: batch, position: 0, isLast: true, input: input, target: target, links: &links)
         } else if method == .dfa {
             directFeedbackStep(input: input, target: target, position: 0)
         } else {
@@ -95,15 +110,18 @@ final class StageGroupWorker: @unchecked Sendable {
     }
 
     /// One DNI/cDNI step of the group on the batch at `position` (see `Stage+Steps.swift`).
-    private func decoupledStep<Links: GroupLinks>(_ segment: TrainingSegment, position: Int, links: inout Links) throws {
+    private func decoupledStep<Links: GroupLinks>(_ segment: TrainingSegment, position: Int, isLast: Bool,
+                                                  links: inout Links) throws {
         let batch = segment.firstBatch + position
         if isBottom {
             load(segment, position: position, micro: 0)
-            try decoupledStages(batch: batch, position: position, input: inputBuffers[0], target: targetBuffers[0], links: &links)
+            try decoupledStages(batch: batch, position: position, isLast: isLast, input: inputBuffers[0],
+                                target: targetBuffers[0], links: &links)
         } else {
             let message = try links.nextInput()
             precondition(message.batch == batch, "activation of batch \(message.batch) arrived when batch \(batch) was due")
-            try decoupledStages(batch: batch, position: position, input: message.matrix, target: message.target, links: &links)
+            try decoupledStages(batch: batch, position: position, isLast: isLast, input: message.matrix,
+                                target: message.target, links: &links)
             // Given back only now: the group's first layer kept a reference to it until its backward.
             links.releaseInput()
         }
@@ -111,8 +129,16 @@ final class StageGroupWorker: @unchecked Sendable {
 
     /// The group's stages on one batch: forward, synthesizer learning and prediction, backward
     /// and update, stage after stage; hᵢ goes up from the last stage, δ down from the first.
-    private func decoupledStages<Links: GroupLinks>(batch: Int, position: Int, input: Matrix, target: Matrix,
-                                                    links: inout Links) throws {
+    ///
+    /// Where a neighbouring group shares a synthesizer through a ``SynthesizerTurn`` (pipelined
+    /// DNI), the last stage's synthesizer is trained by the group above: the stage waits for its
+    /// turn to predict instead of receiving δ; and the first stage's δ trains the synthesizer
+    /// below right here. That learning step is taken for batch b + 1 − K after this group's
+    /// batch b, which keeps each synthesizer's order of learning and prediction that of the
+    /// sequential reference, and its L_M on the step where the reference logs it; the one that
+    /// falls on the next segment's first step waits for that segment.
+    private func decoupledStages<Links: GroupLinks>(batch: Int, position: Int, isLast: Bool, input: Matrix,
+                                                    target: Matrix, links: inout Links) throws {
         var activation = input
         for (offset, stage) in stages.enumerated() {
             let index = firstIndex + offset
@@ -122,9 +148,12 @@ final class StageGroupWorker: @unchecked Sendable {
                 inputGradient = stage.lossUpdate(output: output, target: target, loss: loss, needsInputGradient: index > 0,
                                                  updateProbability: updateProbability, position: position)
             } else {
+                let sharedTurn = offset == stages.count - 1 ? topTurn : nil
                 if offset == stages.count - 1 {
                     try links.sendUp(batch: batch, activation: output, target: target)
-                    if batch - delay >= 0 {
+                    if let sharedTurn {
+                        try sharedTurn.waitUntilLearned(batch - delay)
+                    } else if batch - delay >= 0 {
                         // The target of batch − K from the group above (targets arrive in order).
                         let message = try links.nextGradient()
                         precondition(message.batch == batch - delay,
@@ -133,19 +162,38 @@ final class StageGroupWorker: @unchecked Sendable {
                         links.releaseGradient()
                     }
                 }
-                inputGradient = try stage.decoupledUpdate(
-                    batch: batch, delay: delay, output: output, condition: target, needsInputGradient: index > 0,
-                    updateProbability: updateProbability, position: position)
+                if sharedTurn == nil { try stage.learnDueTarget(batch: batch, delay: delay, position: position) }
+                inputGradient = try stage.syntheticUpdate(batch: batch, output: output, condition: target,
+                                                          needsInputGradient: index > 0, updateProbability: updateProbability)
+                sharedTurn?.finishPrediction(batch)
             }
             if index > 0 {
                 if offset > 0 {
                     try stages[offset - 1].receiveTarget(batch: batch, inputGradient)
+                } else if lowerSynthesizer != nil {
+                    try lowerInbox.store(batch: batch, inputGradient)
+                    let due = batch + 1 - delay
+                    if due >= 0 && !isLast { try learnLowerSynthesizer(batch: due, position: position + 1) }
                 } else {
                     try links.sendDown(batch: batch, gradient: inputGradient)
                 }
             }
             activation = output
         }
+    }
+
+    /// The learning step of the synthesizer below on the target of `batch`, once its stage has
+    /// predicted batch + K − 1; logs L_M at `position` of the segment.
+    private func learnLowerSynthesizer(batch: Int, position: Int) throws {
+        guard let lower = lowerSynthesizer else { return }
+        try lower.turn.waitUntilPredicted(batch + delay - 1)
+        let loss = try lowerInbox.take(batch: batch) { target in try lower.synthesizer.learn(batch: batch, target: target) }
+        guard let loss else {
+            throw SynthesizerScheduleError("the target of batch \(batch) for the synthesizer below is missing")
+        }
+        stages[0].log.lowerSynthesizerLoss[position] = loss
+        stages[0].log.lowerSynthesizerLearned[position] = true
+        lower.turn.finishLearning(batch)
     }
 
     /// One locked (backprop, feedback alignment) step of the group on the batch at `position`:

@@ -56,9 +56,16 @@ public struct SegmentResult: Sendable, Equatable {
         losses = Array(top.log.loss.prefix(count))
         synthesizerLosses = (0..<count).map { position in
             var sum = 0.0, learned = 0
-            for stage in stages.dropLast() where stage.log.synthesizerLearned[position] {
-                sum += stage.log.synthesizerLoss[position]
-                learned += 1
+            for (index, stage) in stages.enumerated().dropLast() {
+                // Mᵢ learned on its own stage's thread, or on the thread of the stage above.
+                let above = stages[index + 1].log
+                if stage.log.synthesizerLearned[position] {
+                    sum += stage.log.synthesizerLoss[position]
+                    learned += 1
+                } else if above.lowerSynthesizerLearned[position] {
+                    sum += above.lowerSynthesizerLoss[position]
+                    learned += 1
+                }
             }
             return learned > 0 ? sum / Double(learned) : 0
         }

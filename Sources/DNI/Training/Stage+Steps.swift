@@ -39,24 +39,40 @@ extension Stage {
     }
 
     /// The DNI update of a hidden stage after ``trainingForward(_:replica:)`` of batch `batch`:
-    /// Mᵢ first learns from the target of batch `batch − delay` (when there is one), then
-    /// predicts ĝᵢ for `batch`; ĝᵢ is pushed back through the stage, which updates at once (with
-    /// probability `updateProbability`). Returns δᵢ₋₁ when `needsInputGradient`, the target of
-    /// the synthesizer below. Logs L_M at `position` of the segment.
+    /// Mᵢ first learns from the target of batch `batch − delay` (``learnDueTarget``), then
+    /// ``syntheticUpdate``. Returns δᵢ₋₁ when `needsInputGradient`, the target of the
+    /// synthesizer below.
     func decoupledUpdate(batch: Int, delay: Int, output: Matrix, condition: Matrix,
                          needsInputGradient: Bool, updateProbability: Double, position: Int) throws -> Matrix {
+        try learnDueTarget(batch: batch, delay: delay, position: position)
+        return try syntheticUpdate(batch: batch, output: output, condition: condition,
+                                   needsInputGradient: needsInputGradient, updateProbability: updateProbability)
+    }
+
+    /// Mᵢ learns from the target of batch `batch − delay` from the inbox, when there is one (the
+    /// first K batches of a run have none); logs L_M at `position` of the segment.
+    func learnDueTarget(batch: Int, delay: Int, position: Int) throws {
         guard let synthesizer else {
             throw SynthesizerScheduleError("a decoupled stage below the top needs a synthesizer")
         }
         let due = batch - delay
-        if due >= 0 {
-            let learned = try inbox.take(batch: due) { target in try synthesizer.learn(batch: due, target: target) }
-            if let learned {
-                log.synthesizerLoss[position] = learned
-                log.synthesizerLearned[position] = true
-            } else if synthesizer.heldBatches.contains(due) {
-                throw SynthesizerScheduleError("the target of batch \(due) has not arrived when batch \(batch) needs it (delay \(delay))")
-            }
+        guard due >= 0 else { return }
+        let learned = try inbox.take(batch: due) { target in try synthesizer.learn(batch: due, target: target) }
+        if let learned {
+            log.synthesizerLoss[position] = learned
+            log.synthesizerLearned[position] = true
+        } else if synthesizer.heldBatches.contains(due) {
+            throw SynthesizerScheduleError("the target of batch \(due) has not arrived when batch \(batch) needs it (delay \(delay))")
+        }
+    }
+
+    /// Mᵢ predicts ĝᵢ for `batch` from the stage's `output`; ĝᵢ is pushed back through the stage,
+    /// which updates at once (with probability `updateProbability`). Returns δᵢ₋₁ when
+    /// `needsInputGradient`.
+    func syntheticUpdate(batch: Int, output: Matrix, condition: Matrix,
+                         needsInputGradient: Bool, updateProbability: Double) throws -> Matrix {
+        guard let synthesizer else {
+            throw SynthesizerScheduleError("a decoupled stage below the top needs a synthesizer")
         }
         let synthetic = try synthesizer.predict(batch: batch, activation: output, condition: condition)
         let inputGradient = body.backward(synthetic, needsInputGradient: needsInputGradient)

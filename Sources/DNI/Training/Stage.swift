@@ -90,6 +90,11 @@ public struct StageLog: Sendable {
     public var synthesizerLoss: [Double] = []
     /// Whether the synthesizer learned at each batch.
     public var synthesizerLearned: [Bool] = []
+    /// L_M of the synthesizer of the stage *below*, when this stage's thread runs its learning
+    /// step (pipelined DNI: the target is computed here), and whether it learned, per batch.
+    public var lowerSynthesizerLoss: [Double] = []
+    /// Whether the synthesizer of the stage below learned here at each batch.
+    public var lowerSynthesizerLearned: [Bool] = []
 
     /// Clears the log for a segment of `count` batches (allocates per segment, not per step).
     mutating func reset(count: Int) {
@@ -98,11 +103,15 @@ public struct StageLog: Sendable {
                 loss[position] = 0
                 synthesizerLoss[position] = 0
                 synthesizerLearned[position] = false
+                lowerSynthesizerLoss[position] = 0
+                lowerSynthesizerLearned[position] = false
             }
         } else {
             loss = Array(repeating: 0, count: count)
-            synthesizerLoss = Array(repeating: 0, count: count)
+            synthesizerLoss = loss
+            lowerSynthesizerLoss = loss
             synthesizerLearned = Array(repeating: false, count: count)
+            lowerSynthesizerLearned = synthesizerLearned
         }
     }
 }
