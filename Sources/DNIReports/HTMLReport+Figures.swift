@@ -43,10 +43,14 @@ extension HTMLReport {
         }
         let normRatio = probeChart(
             title: "Synthetic-gradient norm ratio vs step", yAxisTitle: "Norm ratio ‖ĝ‖ / ‖∂L/∂h‖",
-            scale: .automatic, referenceLines: [1], quantity: "norm ratio", value: { $0.normRatio })
+            scale: .automatic, referenceLines: [1], quantity: "norm ratio",
+            // A ratio of 0 is a synthesizer that still predicts exactly zero (its last layer starts
+            // at zero): left out, so that a log axis can show the ratios that span decades.
+            value: { probe in probe.normRatio.flatMap { $0 > 0 ? $0 : nil } })
         if !normRatio.isEmpty {
             figures.append(Figure(
-                caption: "Synthetic-gradient norm ratio vs step: ‖ĝ‖ / ‖∂L/∂h‖ per stage; 1 is the true magnitude\(spreadNote).",
+                caption: "Synthetic-gradient norm ratio vs step: ‖ĝ‖ / ‖∂L/∂h‖ per stage; 1 is the true magnitude "
+                    + "(probes where the synthesizer still predicts exactly zero are left out)\(spreadNote).",
                 chart: normRatio))
         }
         // Line up the y axes of all figures, as in a multi-panel figure.
@@ -145,6 +149,6 @@ extension HTMLReport {
             band.append(LineChart.BandPoint(x: x, lower: spread.minimum, upper: spread.maximum))
         }
         guard !points.isEmpty else { return nil }
-        return LineChart.Series(label: "\(name): mean of \(curves.count) seeds, min–max band", points: points, style: style, band: band)
+        return LineChart.Series(label: "\(name) (\(curves.count) seeds)", points: points, style: style, band: band)
     }
 }

@@ -44,7 +44,14 @@ extension HTMLReport {
                 Self.finalExtraFields(of: $0)[name]
             })
         }
-        return columns.filter { column in runs.contains { column.text($0) != nil } }
+        // Task and execution are in the subtitle; a column of them is worth its width only when
+        // the runs differ.
+        let subtitled: Set<String> = ["Task", "Execution"]
+        return columns.filter { column in
+            let texts = runs.map(column.text)
+            guard texts.contains(where: { $0 != nil }) else { return false }
+            return !subtitled.contains(column.heading) || Set(texts).count > 1
+        }
     }
 
     /// The extra numeric fields of the run's summary, or of its last epoch without a summary.
