@@ -47,7 +47,7 @@ extension DNICommand {
                     cells.append(row.exact.map { $0.text(decimals: 3) } ?? "")
                     cells.append(row.exact == nil ? "" : row.accuracy.text(decimals: 2) + "%")
                 }
-                cells.append(row.seconds.map { $0.text(decimals: 0) } ?? "")
+                cells.append(row.seconds.map { $0.text(decimals: 1) } ?? "")
                 output.line("| " + cells.joined(separator: " | ") + " |")
             }
         }

@@ -68,7 +68,8 @@ extension HTMLReport {
         }
         html += "</tr></thead>\n<tbody>\n"
         let best = columns.map { bestValue(of: $0) }
-        for run in runs {
+        // One method's runs (its seeds) together, methods in first-seen order.
+        for run in runGroups().flatMap(\.runs) {
             html += "<tr><td>\(Markup.escaped(run.name))</td>"
             for (column, bestValue) in zip(columns, best) {
                 let text = column.text(run) ?? "—"
