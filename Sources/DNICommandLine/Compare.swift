@@ -32,12 +32,12 @@ extension DNICommand {
         func run(output: CommandOutput) throws {
             let methods = try parseMethods(self.methods)
             let seeds = try self.seeds.map(parseSeeds)
-            let engine = try arguments.engine()
+            let execution = try arguments.executionSettings()
             let (plans, data) = try arguments.plans(for: methods, seeds: seeds)
             if arguments.printConfig {
                 let configurations = plans.map { plan in
                     ResolvedConfiguration(plan: plan, probeEvery: plan.probeEvery(arguments: arguments, probesByDefault: true),
-                                          data: data, arguments: arguments).json
+                                          data: data, arguments: arguments, execution: execution).json
                 }
                 output.line("[\n" + configurations.joined(separator: ",\n") + "\n]")
                 return
@@ -50,7 +50,7 @@ extension DNICommand {
                                                 seed: seeds == nil ? nil : plan.seed, output: output)
                 var recorder = RunRecorder()
                 let probeEvery = plan.probeEvery(arguments: arguments, probesByDefault: true)
-                let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, engine: engine) { event in
+                let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution) { event in
                     reporter.handle(event, totalEpochs: plan.epochs)
                     recorder.record(event)
                 }

@@ -14,8 +14,12 @@ struct ResolvedConfiguration {
     /// The top-level fields, in output order.
     let fields: [(String, Value)]
 
-    /// The configuration of `plan`, probing every `probeEvery` steps (nil: never), on `data`.
-    init(plan: ExperimentPlan, probeEvery: Int?, data: DataDescription, arguments: TrainingArguments) {
+    /// The configuration of `plan`, probing every `probeEvery` steps (nil: never), on `data`,
+    /// run as `execution` says. Execution values left to the run (null) are chosen when it starts:
+    /// the delay and micro-batches from the execution kind, the stage groups by measured cost, the
+    /// threads from `DNI_GEMM_THREADS` or the core count.
+    init(plan: ExperimentPlan, probeEvery: Int?, data: DataDescription, arguments: TrainingArguments,
+         execution: ExecutionSettings) {
         var fields: [(String, Value)] = [("task", .leaf(.string(data.task.rawValue))),
                                          ("method", .leaf(.string(plan.method.rawValue))),
                                          ("seed", .leaf(.integer(Int(truncatingIfNeeded: plan.seed))))]
@@ -36,6 +40,14 @@ struct ResolvedConfiguration {
                        ("batch_size", .leaf(.integer(experiment.batchSize)))]
             fields += Self.shared(experiment)
         }
+        func optional(_ value: Int?) -> Value { .leaf(value.map { .integer($0) } ?? .null) }
+        fields.append(("execution", .object([
+            ("kind", .leaf(.string(execution.kind.rawValue))),
+            ("delay", optional(execution.delay)),
+            ("stage_groups", execution.stageGroups.map { .integers($0) } ?? optional(execution.groupCount)),
+            ("micro_batches", optional(execution.microBatches)),
+            ("threads", optional(execution.threads)),
+        ])))
         fields.append(("probe_every", .leaf(probeEvery.map { .integer($0) } ?? .null)))
         fields.append(("steps", .leaf(arguments.steps.map { .integer($0) } ?? .null)))
         fields.append(("warmup_steps", .leaf(.integer(arguments.warmup))))
@@ -85,10 +97,10 @@ struct ResolvedConfiguration {
             return number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : "\(number)"
         case .leaf(.bool(let flag)):
             return flag ? "true" : "false"
+        case .leaf(.integers(let values)), .integers(let values):
+            return "[" + values.map(String.init).joined(separator: ", ") + "]"
         case .leaf(.null):
             return "null"
-        case .integers(let values):
-            return "[" + values.map(String.init).joined(separator: ", ") + "]"
         case .object(let fields):
             let inner = indent + "  "
             let body = fields.map { key, value in "\(inner)\(quoted(key)): \(render(value, indent: inner))" }

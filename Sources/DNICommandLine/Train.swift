@@ -28,16 +28,16 @@ extension DNICommand {
         func run(output: CommandOutput) throws {
             let (plans, data) = try arguments.plans(for: [method])
             let plan = plans[0]
-            let engine = try arguments.engine()
+            let execution = try arguments.executionSettings()
             let probeEvery = plan.probeEvery(arguments: arguments, probesByDefault: report != nil)
             if arguments.printConfig {
-                output.line(ResolvedConfiguration(plan: plan, probeEvery: probeEvery, data: data, arguments: arguments).json)
+                output.line(ResolvedConfiguration(plan: plan, probeEvery: probeEvery, data: data, arguments: arguments, execution: execution).json)
                 return
             }
             data.write(to: output, json: arguments.json)
             var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false, output: output)
             var recorder = RunRecorder()
-            let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, engine: engine) { event in
+            let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution) { event in
                 reporter.handle(event, totalEpochs: plan.epochs)
                 recorder.record(event)
             }

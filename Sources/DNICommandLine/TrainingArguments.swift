@@ -88,6 +88,8 @@ struct TrainingArguments: ParsableArguments {
     @Flag(help: "Print the resolved configuration (every setting, defaults filled in) as JSON and exit.")
     var printConfig = false
 
+    @OptionGroup(title: "Execution") var execution: ExecutionArguments
+
     /// The addition experiment for `method` with every given option applied.
     func additionExperiment(method: TrainingMethod, seed: UInt64? = nil) throws -> AdditionExperiment {
         var experiment = AdditionExperiment(method: method)
@@ -166,11 +168,11 @@ struct TrainingArguments: ParsableArguments {
         if let probeEvery, probeEvery < 0 { throw InputError("--probe-every must be 0 (off) or more, got \(probeEvery)") }
     }
 
-    /// The matrix-multiply engine: `DNI_GEMM`'s kernel with `--threads` threads.
-    func engine() throws -> GEMMEngine {
-        guard let threads else { return .default }
-        guard (1...256).contains(threads) else { throw InputError("--threads must be in 1...256, got \(threads)") }
-        return GEMMEngine(named: environmentValue("DNI_GEMM"), threads: threads)
+    /// Where and how the stages run: `--execution`, `--delay`, `--stage-groups`,
+    /// `--micro-batches` and `--threads`.
+    func executionSettings() throws -> ExecutionSettings {
+        if let threads, !(1...256).contains(threads) { throw InputError("--threads must be in 1...256, got \(threads)") }
+        return try execution.settings(threads: threads)
     }
 
     /// Validated experiments for every method and seed (seed-major), with the MNIST data loaded
@@ -249,15 +251,15 @@ enum ExperimentPlan {
                                       trainingExamples: examples, batchSize: batchSize)
     }
 
-    func run(arguments: TrainingArguments, probeEvery: Int?, engine: GEMMEngine,
+    func run(arguments: TrainingArguments, probeEvery: Int?, execution: ExecutionSettings,
              onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
         switch self {
         case .addition(let experiment):
             try experiment.run(probeEvery: probeEvery, maxSteps: arguments.steps, warmupSteps: arguments.warmup,
-                               engine: engine, onEvent: onEvent)
+                               execution: execution, onEvent: onEvent)
         case .mnist(let experiment, let mnist):
             try experiment.run(on: mnist, probeEvery: probeEvery, maxSteps: arguments.steps,
-                               warmupSteps: arguments.warmup, engine: engine, onEvent: onEvent)
+                               warmupSteps: arguments.warmup, execution: execution, onEvent: onEvent)
         }
     }
 }

@@ -92,12 +92,13 @@ public struct MNISTExperiment: Sendable, Equatable {
 
     /// Builds the network and trains it on `mnist`, reporting to `onEvent`.
     public func run(on mnist: MNISTDataset, probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
-                    engine: GEMMEngine = .default,
+                    execution: ExecutionSettings = ExecutionSettings(),
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let data = try dataset(from: mnist)
-        let network = Network(configuration: networkConfiguration, loss: SoftmaxCrossEntropy(), engine: engine)
-        let trainer = try Trainer(network: network, dataset: data,
+        let executor = try execution.makeExecutor(configuration: networkConfiguration, loss: SoftmaxCrossEntropy(),
+                                                  batchSize: batchSize)
+        let trainer = try Trainer(executor: executor, dataset: data,
                                   options: TrainingOptions(epochs: epochs, batchSize: batchSize, probeEvery: probeEvery,
                                                            seed: seed, learningRateDecayEpochs: learningRateDecayEpochs,
                                                            maxSteps: maxSteps, warmupSteps: warmupSteps))
