@@ -18,8 +18,8 @@ extension MPICommunicator {
             try check(MPI_Isend(buffer.storage, Int32(MPIMessageHeader.byteCount + 4 * count), cmpi_byte(),
                                 Int32(peer), Int32(tag), handle, &request), "MPI_Isend", peer: peer)
         }
-        buffer.isInFlight = true
-        return MPIRequest(communicator: self, buffer: buffer, handle: request, operation: .send, peer: peer, tag: tag)
+        let generation = buffer.begin(request, on: self)
+        return MPIRequest(communicator: self, buffer: buffer, generation: generation, operation: .send, peer: peer, tag: tag)
     }
 
     /// Starts receiving into `buffer` a message of at most `buffer.capacity` floats from rank
@@ -35,8 +35,31 @@ extension MPICommunicator {
                                 peer.map { Int32($0) } ?? cmpi_any_source(), tag.map { Int32($0) } ?? cmpi_any_tag(),
                                 handle, &request), "MPI_Irecv", peer: peer)
         }
-        buffer.isInFlight = true
-        return MPIRequest(communicator: self, buffer: buffer, handle: request, operation: .receive, peer: peer, tag: tag)
+        let generation = buffer.begin(request, on: self)
+        return MPIRequest(communicator: self, buffer: buffer, generation: generation, operation: .receive, peer: peer, tag: tag)
+    }
+
+    /// Polls every request until all have completed, or throws `MPIError.timedOut` naming the
+    /// peers of those still pending once `timeout` has passed (a receive from any rank names
+    /// none). Allocates nothing unless it throws.
+    public func wait(all requests: [MPIRequest], timeout: Duration) throws(MPIError) {
+        let deadline = ContinuousClock().now + timeout
+        let done = try poll(until: deadline) { () throws(MPIError) -> Bool in
+            var all = true
+            for request in requests where !request.isComplete {
+                if try !request.test() { all = false }
+            }
+            return all
+        }
+        guard done else {
+            let pending = requests.filter { !$0.isComplete }
+            var peers: [Int] = []
+            for request in pending { if let peer = request.peer, !peers.contains(peer) { peers.append(peer) } }
+            let tags = Set(pending.compactMap(\.tag))
+            throw .timedOut(operation: "\(pending.count) of \(requests.count) sends and receives",
+                            rank: rank, peers: peers.sorted(), tag: tags.count == 1 ? tags.first! : -1,
+                            seconds: timeout.seconds)
+        }
     }
 
     /// Throws `invalidArgument` for a peer outside 0..<size, a tag outside 0..<reservedTagBase or

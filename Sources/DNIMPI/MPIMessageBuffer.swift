@@ -1,4 +1,6 @@
 #if MPI
+import CMPI
+
 /// A preallocated message: a `MPIMessageHeader` followed by up to `capacity` floats, in one
 /// aligned allocation made once, so that sending or receiving through it allocates nothing.
 ///
@@ -6,9 +8,13 @@
 /// header and the first `header.count` floats as one MPI message; a receive accepts any message
 /// of up to `capacity` floats and checks that its length matches its header.
 ///
+/// A buffer carries one operation at a time, and holds that operation's MPI_Request, so that
+/// requests are plain values (`MPIRequest`) that can be kept in arrays without allocating.
 /// While a request started on this buffer is in flight, MPI owns the memory: do not write the
 /// header or payload until the request's `test()` returned true or its `wait(timeout:)` returned.
 /// Starting a second operation on a buffer in flight throws `MPIError.invalidArgument`.
+/// Dropping a buffer in flight frees its MPI request but never its memory (MPI may still
+/// write into it): that only happens on the way to `abort`.
 public final class MPIMessageBuffer {
     /// How many floats the payload can hold.
     public let capacity: Int
@@ -18,6 +24,12 @@ public final class MPIMessageBuffer {
     let byteCapacity: Int
     /// True from the start of a send or receive on this buffer until its request completes.
     public internal(set) var isInFlight = false
+    /// The MPI request of the operation in flight (MPI_REQUEST_NULL when none).
+    var handle: MPI_Request? = cmpi_request_null()
+    /// Counts the operations started on this buffer: a request is current while it matches.
+    var generation: UInt64 = 0
+    /// The communicator of the operation in flight (nil when none).
+    var communicator: MPICommunicator?
     /// The rank the last completed receive came from (-1 before any).
     public internal(set) var source = -1
     /// The tag of the last completed receive (-1 before any).
@@ -34,7 +46,32 @@ public final class MPIMessageBuffer {
         (storage + MPIMessageHeader.byteCount).initializeMemory(as: Float.self, repeating: 0, count: capacity)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        guard isInFlight, let communicator else {
+            storage.deallocate()
+            return
+        }
+        // MPI may still read or write `storage`: free the request, keep the memory.
+        communicator.withLock {
+            if handle != cmpi_request_null() { MPI_Request_free(&handle) }
+        }
+    }
+
+    /// Records that an operation started on this buffer with `request`; returns its generation.
+    func begin(_ request: MPI_Request?, on communicator: MPICommunicator) -> UInt64 {
+        generation &+= 1
+        handle = request
+        isInFlight = true
+        self.communicator = communicator
+        return generation
+    }
+
+    /// Records that the operation in flight completed.
+    func end() {
+        handle = cmpi_request_null()
+        isInFlight = false
+        communicator = nil
+    }
 
     /// The header: batch, kind and payload count (read from / written to the buffer's first 16 bytes).
     public var header: MPIMessageHeader {

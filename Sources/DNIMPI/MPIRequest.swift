@@ -2,11 +2,12 @@
 import CMPI
 
 /// A send or receive in flight (an MPI_Request), started by `MPICommunicator.send` or
-/// `receive`. Not copyable: one owner completes it once, with `test()` or `wait(timeout:)`.
+/// `receive`, completed with `test()` or `wait(timeout:)` (or `MPICommunicator.wait(all:timeout:)`).
 ///
-/// Dropping a request that has not completed frees the MPI request but keeps its buffer alive
-/// for good (MPI may still write into it): that only happens on the way to `abort`.
-public struct MPIRequest: ~Copyable {
+/// A small value: the MPI_Request itself lives in the request's buffer (one operation per buffer
+/// at a time), so requests can be copied and kept in preallocated arrays without allocating.
+/// A copy kept after its buffer started another operation reports itself complete.
+public struct MPIRequest {
     /// Which way the message goes.
     public enum Operation: Sendable {
         /// MPI_Isend of a header and payload.
@@ -17,56 +18,37 @@ public struct MPIRequest: ~Copyable {
 
     /// The communicator the request was started on.
     let communicator: MPICommunicator
-    /// The buffer MPI reads (send) or writes (receive) until completion.
+    /// The buffer MPI reads (send) or writes (receive) until completion; it holds the MPI_Request.
     public let buffer: MPIMessageBuffer
-    /// The MPI request; MPI_REQUEST_NULL once complete.
-    var handle: MPI_Request?
+    /// The buffer's operation count when this request started it.
+    let generation: UInt64
     /// Send or receive.
     public let operation: Operation
     /// The other rank (nil: a receive from any rank).
     public let peer: Int?
     /// The tag (nil: a receive with any tag).
     public let tag: Int?
-    /// True once the message has been sent (its buffer may be reused) or received.
-    public private(set) var isComplete = false
 
-    init(communicator: MPICommunicator, buffer: MPIMessageBuffer, handle: MPI_Request?, operation: Operation,
-         peer: Int?, tag: Int?) {
-        self.communicator = communicator
-        self.buffer = buffer
-        self.handle = handle
-        self.operation = operation
-        self.peer = peer
-        self.tag = tag
-    }
-
-    deinit {
-        guard !isComplete else { return }
-        // MPI may still use the memory: keep the buffer for the life of the process.
-        _ = Unmanaged.passRetained(buffer)
-        var handle = self.handle
-        let communicator = self.communicator
-        communicator.withLock {
-            if handle != cmpi_request_null() { MPI_Request_free(&handle) }
-        }
-    }
+    /// True once the message has been sent (its buffer may be reused) or received and checked.
+    public var isComplete: Bool { buffer.generation != generation || !buffer.isInFlight }
 
     /// Returns at once: true if the operation has completed (MPI_Test), false if not yet.
     /// For a receive, checks the message: a header followed by exactly `header.count` floats.
-    public mutating func test() throws(MPIError) -> Bool {
+    public func test() throws(MPIError) -> Bool {
         if isComplete { return true }
         var flag: Int32 = 0
         var status = MPI_Status()
-        let code = communicator.withLock { MPI_Test(&handle, &flag, &status) }
+        let buffer = self.buffer
+        let code = communicator.withLock { MPI_Test(&buffer.handle, &flag, &status) }
         let rank = communicator.rank
         if code == MPI_ERR_TRUNCATE {
+            buffer.end()
             throw .truncated(rank: rank, peer: peer ?? Int(cmpi_status_source(&status)), tag: tag ?? -1,
                              capacity: buffer.capacity)
         }
         try communicator.check(code, operation == .send ? "MPI_Test (send)" : "MPI_Test (receive)", peer: peer)
         guard flag != 0 else { return false }
-        isComplete = true
-        buffer.isInFlight = false
+        buffer.end()
         guard operation == .receive else { return true }
         let source = Int(cmpi_status_source(&status))
         let receivedTag = Int(cmpi_status_tag(&status))
@@ -88,7 +70,7 @@ public struct MPIRequest: ~Copyable {
     /// Polls `test()` until the operation completes, or throws `MPIError.timedOut` naming the
     /// peer once `timeout` has passed: a rank that died or stopped answering becomes an error,
     /// never a hang. Polls without sleeping for the communicator's `spin`, then every ~20 µs.
-    public mutating func wait(timeout: Duration) throws(MPIError) {
+    public func wait(timeout: Duration) throws(MPIError) {
         if try test() { return }
         let deadline = ContinuousClock().now + timeout
         let done = try communicator.poll(until: deadline) { () throws(MPIError) -> Bool in try test() }
