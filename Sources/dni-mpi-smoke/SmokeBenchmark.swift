@@ -44,7 +44,8 @@ func runBenchmark(_ communicator: MPICommunicator, arguments: SmokeArguments) th
             let roundTrip = best * 1e6
             let perMegabyte = best / 2 / (Double(bytes) / 1e6) * 1e3
             say(pad(String(count), 14) + pad(String(bytes), 9) + pad(String(rounds), 14)
-                + pad(roundTrip.formatted(decimals: 2), 16) + pad(perMegabyte.formatted(decimals: 3), 20))
+                + pad(roundTrip.formatted(decimals: 2), 16)
+                + pad(bytes >= 65_536 ? perMegabyte.formatted(decimals: 3) : "-", 20))
         }
     }
 }

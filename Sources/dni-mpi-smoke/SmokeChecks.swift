@@ -1,5 +1,10 @@
 #if MPI
 import DNIMPI
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The message kinds of the checks.
 enum SmokeKind {
@@ -33,7 +38,20 @@ func runChecks(_ communicator: MPICommunicator) throws(MPIError) {
     if rank == 0 { say("check: ping-pong ranks 0 ↔ 1 of 1, 1000 and 262144 floats, 5 rounds each: every value right") }
     try ring(communicator, count: 4096, rounds: 10, timeout: timeout)
     if rank == 0 { say("check: ring over \(communicator.size) ranks, 10 rounds of 4096 floats: every value right") }
-    say("check: rank \(rank) of \(communicator.size) on \(communicator.processorName): ok")
+    say("check: rank \(rank) of \(communicator.size) on \(communicator.processorName)\(networkNamespace()): ok")
+}
+
+/// ", network namespace net:[…]" on Linux (ranks on simulated hosts differ here, since their
+/// host names are the same), "" elsewhere.
+func networkNamespace() -> String {
+    #if os(Linux)
+    var target = [CChar](repeating: 0, count: 64)
+    let length = readlink("/proc/self/ns/net", &target, target.count - 1)
+    guard length > 0 else { return "" }
+    return ", network namespace " + String(decoding: target.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    #else
+    return ""
+    #endif
 }
 
 /// Rank 0 sends `count` floats for each round to rank 1, which checks them and sends them back
