@@ -60,6 +60,8 @@ let package = Package(
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "CLinalgKernels"]),
         .testTarget(name: "DNITests", dependencies: ["DNI", "Linalg", "CZlib"]),
         .testTarget(name: "DNICommandLineTests", dependencies: ["DNICommandLine", "DNI"]),
+        // Empty without the trait; with it: swift test --traits MPI --filter DNIMPITests.
+        .testTarget(name: "DNIMPITests", dependencies: ["DNIMPI"]),
         .testTarget(name: "DNIReportsTests", dependencies: ["DNIReports"], resources: [.copy("Fixtures")]),
     ]
 )

@@ -41,7 +41,7 @@ public struct MPIRequest {
         let buffer = self.buffer
         let code = communicator.withLock { MPI_Test(&buffer.handle, &flag, &status) }
         let rank = communicator.rank
-        if code == MPI_ERR_TRUNCATE {
+        if code == MPI_ERR_TRUNCATE || (flag != 0 && operation == .receive && cmpi_status_error(&status) == MPI_ERR_TRUNCATE) {
             buffer.end()
             throw .truncated(rank: rank, peer: peer ?? Int(cmpi_status_source(&status)), tag: tag ?? -1,
                              capacity: buffer.capacity)
@@ -60,6 +60,11 @@ public struct MPIRequest {
             throw .malformed(rank: rank, peer: source, tag: receivedTag, bytes: Int(bytes), reason: "shorter than the 16-byte header")
         }
         let count = Int(buffer.header.count)
+        if count > buffer.capacity, Int(bytes) == buffer.byteCapacity {
+            // The sender's header announces more than fits: MPI delivered the first bytes only
+            // (Open MPI 4.1 does not always flag MPI_ERR_TRUNCATE in the status).
+            throw .truncated(rank: rank, peer: source, tag: receivedTag, capacity: buffer.capacity)
+        }
         guard count >= 0, MPIMessageHeader.byteCount + 4 * count == Int(bytes) else {
             throw .malformed(rank: rank, peer: source, tag: receivedTag, bytes: Int(bytes),
                              reason: "the header announces \(count) floats")
