@@ -104,7 +104,8 @@ public final class MPICommunicator: @unchecked Sendable {
     deinit {
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
-        // The slots and token are kept if a collective timed out: MPI may still own them.
+        // Unless MPI was finalized, the slots and token are kept: a barrier or broadcast that
+        // timed out may have left requests posted on them.
         if !finalized { return }
         collectiveRequests.deallocate()
         token.deallocate()

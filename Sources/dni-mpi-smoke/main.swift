@@ -5,13 +5,13 @@
 //   mpirun -np 3 dni-mpi-smoke dead-rank [--victim R] [--mode exit|hang] [--timeout S]
 //                                           # rank R dies (_exit) or hangs mid-exchange: every rank
 //                                           # must end non-zero with a line naming R, never hang
-#if MPI
-import DNIMPI
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if MPI
+import DNIMPI
 
 /// The command line of one rank: a mode and `--name value` options.
 struct SmokeArguments {
