@@ -125,9 +125,10 @@ public final class MPICommunicator: @unchecked Sendable {
     var isFinalizedUnlocked: Bool { finalized }
 
     /// Throws `MPIError.call` naming `function` and `peer` if `code` is not MPI_SUCCESS.
-    func check(_ code: Int32, _ function: String, peer: Int?) throws(MPIError) {
+    /// `function` is built only on failure, so that checks in polling loops allocate nothing.
+    func check(_ code: Int32, _ function: @autoclosure () -> String, peer: Int?) throws(MPIError) {
         guard code != MPI_SUCCESS else { return }
-        throw .call(function: function, code: code, text: Self.errorText(code), rank: rank, peer: peer)
+        throw .call(function: function(), code: code, text: Self.errorText(code), rank: rank, peer: peer)
     }
 
     /// MPI_Error_string of `code`.
@@ -163,6 +164,7 @@ public final class MPICommunicator: @unchecked Sendable {
     /// Every rank sends a zero-byte token to every other rank and waits for all of theirs
     /// (2·(size − 1) messages per rank), so that on a timeout each rank knows exactly which peers
     /// are missing, which MPI_Ibarrier cannot say. Meant for start-up and shutdown, not per step.
+    /// Like every collective, call it from one thread at a time.
     public func barrier(timeout: Duration) throws(MPIError) {
         let deadline = ContinuousClock().now + timeout
         let peers = (0..<size).filter { $0 != rank }
@@ -206,7 +208,8 @@ public final class MPICommunicator: @unchecked Sendable {
     /// Sends `bytes` from rank `root` to every rank and returns them (on `root`, its own
     /// `bytes`; elsewhere `bytes` is ignored): for the initial configuration, not per step.
     /// Throws `MPIError.timedOut` naming `root` (on the other ranks) or the ranks that did not
-    /// take the message (on `root`) if it does not complete within `timeout`.
+    /// take the message (on `root`) if it does not complete within `timeout`. Like every
+    /// collective, call it from one thread at a time.
     public func broadcast(_ bytes: [UInt8], root: Int, timeout: Duration) throws(MPIError) -> [UInt8] {
         guard (0..<size).contains(root) else { throw .invalidArgument("broadcast: root \(root) is not a rank of 0..<\(size)") }
         let deadline = ContinuousClock().now + timeout
