@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "DNICommandLine",
             dependencies: [
-                "DNI", "DNIReports", "Linalg",
+                "DNI", "DNIReports", "Linalg", "DNIMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,7 +54,7 @@ let package = Package(
         ),
         // Ranks, non-blocking messages with deadlines, barrier and broadcast over MPI.
         // Without the trait `MPI` its sources compile to nothing (`#if MPI`).
-        .target(name: "DNIMPI", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+        .target(name: "DNIMPI", dependencies: ["DNI", "Linalg", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
         // Runs under mpirun: ping-pong, ring, message costs, and the dead-rank case (docs/mpi.md).
         .executableTarget(name: "dni-mpi-smoke", dependencies: ["DNIMPI"]),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "CLinalgKernels"]),

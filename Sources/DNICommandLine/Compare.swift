@@ -33,6 +33,7 @@ extension DNICommand {
             let methods = try parseMethods(self.methods)
             let seeds = try self.seeds.map(parseSeeds)
             let execution = try arguments.executionSettings()
+            if execution.kind == .mpi { throw InputError("--execution mpi runs one training per job: use dni train under mpirun") }
             let (plans, data) = try arguments.plans(for: methods, seeds: seeds)
             if arguments.printConfig {
                 let configurations = plans.map { plan in

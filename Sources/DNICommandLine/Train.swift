@@ -34,22 +34,24 @@ extension DNICommand {
                 output.line(ResolvedConfiguration(plan: plan, probeEvery: probeEvery, data: data, arguments: arguments, execution: execution).json)
                 return
             }
-            data.write(to: output, json: arguments.json)
-            var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false, output: output)
-            var recorder = RunRecorder()
-            let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution) { event in
-                reporter.handle(event, totalEpochs: plan.epochs)
-                recorder.record(event)
-            }
-            if arguments.json {
-                output.line(summary.jsonLine.description)
-            } else {
-                output.line(SummaryTable(summaries: [summary]).render())
-            }
-            if let report {
-                let title = "\(arguments.task.rawValue): \(method.rawValue), seed \(plan.seed)"
-                try writeReport([recorder.run(summary: summary)], title: title, to: report)
-                announceReport(report, output: output, json: arguments.json)
+            try runDistributed(execution, output: output) { execution, output in
+                data.write(to: output, json: arguments.json)
+                var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false, output: output)
+                var recorder = RunRecorder()
+                let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution) { event in
+                    reporter.handle(event, totalEpochs: plan.epochs)
+                    recorder.record(event)
+                }
+                if arguments.json {
+                    output.line(summary.jsonLine.description)
+                } else {
+                    output.line(SummaryTable(summaries: [summary]).render())
+                }
+                if let report {
+                    let title = "\(arguments.task.rawValue): \(method.rawValue), seed \(plan.seed)"
+                    try writeReport([recorder.run(summary: summary)], title: title, to: report)
+                    announceReport(report, output: output, json: arguments.json)
+                }
             }
         }
     }

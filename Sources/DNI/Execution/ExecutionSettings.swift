@@ -6,6 +6,22 @@ public enum ExecutionKind: String, Sendable, CaseIterable, Codable {
     case sequential
     /// Stage groups on threads of their own, at the same time (``PipelinedExecutor``).
     case pipelined
+    /// Stage groups on MPI ranks, one group per rank (the `MPI` package trait, `DNIMPI`).
+    case mpi
+}
+
+/// Builds an executor whose stage groups run in other processes (MPI ranks): the one kind of
+/// executor the `DNI` module cannot build itself, provided by a module that can (`DNIMPI`).
+public protocol DistributedExecutorFactory: Sendable {
+    /// The number of processes, one stage group each.
+    var groupCount: Int { get }
+    /// The stage groups every process uses: `proposed` as computed here, made the same on every
+    /// process (rank 0's, since measured costs differ from process to process).
+    func agree(on proposed: [Int]) throws -> [Int]
+    /// The executor of `configuration` with `loss` on top, batches of `batchSize`, `stageGroups`,
+    /// `delay` and `microBatches`, multiplying with `threads` threads in this process.
+    func makeExecutor(configuration: NetworkConfiguration, loss: any Loss, batchSize: Int, stageGroups: [Int],
+                      delay: Int, microBatches: Int, threads: Int) throws -> any Executor
 }
 
 /// How a run executes its stages: the executor, the delay K, the stage groups, the micro-batches
@@ -26,6 +42,14 @@ public struct ExecutionSettings: Sendable, Equatable {
     /// Threads for matrix products in all; nil: `DNI_GEMM_THREADS`, else every core. A
     /// pipelined run gives each group an equal share (at least one).
     public var threads: Int?
+    /// The maker of MPI executors, set by a build with the `MPI` trait (nil otherwise).
+    public var distributed: (any DistributedExecutorFactory)?
+
+    public static func == (lhs: ExecutionSettings, rhs: ExecutionSettings) -> Bool {
+        lhs.kind == rhs.kind && lhs.delay == rhs.delay && lhs.stageGroups == rhs.stageGroups
+            && lhs.groupCount == rhs.groupCount && lhs.microBatches == rhs.microBatches && lhs.threads == rhs.threads
+            && (lhs.distributed == nil) == (rhs.distributed == nil)
+    }
 
     /// Settings for `kind` with every other value at its default.
     public init(kind: ExecutionKind = .sequential, delay: Int? = nil, stageGroups: [Int]? = nil, groupCount: Int? = nil,
@@ -46,6 +70,9 @@ public struct ExecutionSettings: Sendable, Equatable {
         }
         if let threads, !(1...256).contains(threads) { throw InputError("--threads must be in 1...256, got \(threads)") }
         if let groupCount, !(1...64).contains(groupCount) { throw InputError("--stage-groups must be in 1...64, got \(groupCount)") }
+        if kind == .mpi && groupCount != nil {
+            throw InputError("--execution mpi runs one stage group per rank: give the group sizes (--stage-groups 2,2) or none")
+        }
         if kind == .sequential && (stageGroups != nil || groupCount != nil) {
             throw InputError("--stage-groups applies to --execution pipelined (or mpi)")
         }
@@ -102,12 +129,27 @@ public struct ExecutionSettings: Sendable, Equatable {
             return try PipelinedExecutor(network: network, stageGroups: groups,
                                          delay: resolvedDelay(groups: groups.count, method: configuration.method),
                                          microBatches: microBatches)
+        case .mpi:
+            guard let distributed else {
+                throw InputError("--execution mpi needs a build with the MPI trait (swift build --traits MPI; docs/mpi.md) run under mpirun")
+            }
+            let groups = try distributed.agree(on: resolvedGroups(configuration: configuration, loss: loss,
+                                                                  batchSize: batchSize, count: distributed.groupCount))
+            guard groups.count == distributed.groupCount else {
+                throw InputError("--execution mpi runs one stage group per rank: \(groups.count) groups for \(distributed.groupCount) ranks")
+            }
+            let microBatches = try resolvedMicroBatches(groups: groups.count, method: configuration.method, batchSize: batchSize)
+            return try distributed.makeExecutor(
+                configuration: configuration, loss: loss, batchSize: batchSize, stageGroups: groups,
+                delay: resolvedDelay(groups: groups.count, method: configuration.method), microBatches: microBatches,
+                threads: threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) } ?? 1)
         }
     }
 
     /// The stage groups: the given sizes, or `groupCount` (default: one per core) groups split
     /// by measured cost.
-    public func resolvedGroups(configuration: NetworkConfiguration, loss: any Loss, batchSize: Int) throws -> [Int] {
+    public func resolvedGroups(configuration: NetworkConfiguration, loss: any Loss, batchSize: Int,
+                               count defaultCount: Int? = nil) throws -> [Int] {
         let stageCount = configuration.stageCount
         if let stageGroups {
             guard stageGroups.allSatisfy({ $0 >= 1 }), stageGroups.reduce(0, +) == stageCount else {
@@ -115,7 +157,7 @@ public struct ExecutionSettings: Sendable, Equatable {
             }
             return stageGroups
         }
-        let count = min(stageCount, groupCount ?? PackedGEMM.activeProcessorCount)
+        let count = min(stageCount, groupCount ?? defaultCount ?? PackedGEMM.activeProcessorCount)
         if configuration.method == .dfa && count > 1 {
             throw InputError("dfa sends the output error to every stage at once; it runs with --execution sequential only")
         }

@@ -3,7 +3,7 @@ import Linalg
 /// How a ``StageGroupWorker`` talks to the groups below and above it. An executor provides the
 /// links: nothing at all for one group on one thread, ``MessageChannel``s between threads, MPI
 /// messages between ranks.
-protocol GroupLinks {
+public protocol GroupLinks {
     /// Receives the next activation message from the group below (its `matrix` is hᵢ₋₁, its
     /// `target` the batch's targets), valid until ``releaseInput()``; messages come in order.
     mutating func nextInput() throws -> Message

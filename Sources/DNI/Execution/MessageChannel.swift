@@ -7,22 +7,25 @@ import Linalg
 ///
 /// Messages are preallocated slots of a ``MessageChannel``: the sender copies into a free slot,
 /// the receiver reads it in place and gives it back, so a warmed-up channel allocates nothing.
-final class Message: @unchecked Sendable {
+public final class Message: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: a slot is used by one side at a time. The sender writes
     // it only between `reserve` and `publish`, the receiver reads it only between `next` and
     // `release`; the channel's counters, stored with release and loaded with acquire ordering
     // (and re-checked under its mutex before sleeping), order every write before the other
     // side's first read.
     /// The batch (or micro-batch) id.
-    var batch = 0
+    public var batch = 0
     /// hᵢ going up, δᵢ going down.
-    var matrix = Matrix.empty
+    public var matrix = Matrix.empty
     /// The batch's targets, going up only.
-    var target = Matrix.empty
+    public var target = Matrix.empty
+
+    /// An empty message slot.
+    public init() {}
 }
 
 /// Why a channel gave up waiting: another stage group failed, and its error is the one reported.
-struct ChannelAborted: Error {}
+public struct ChannelAborted: Error {}
 
 /// A bounded single-producer, single-consumer queue of ``Message`` slots between two threads.
 ///

@@ -3,7 +3,7 @@ import Linalg
 /// The stages of one group — consecutive stages that run on one thread (or one MPI rank) — and
 /// the loop that trains them batch after batch, talking to the groups below and above through
 /// ``GroupLinks``. Every executor runs this same loop; only the links differ.
-final class StageGroupWorker: @unchecked Sendable {
+public final class StageGroupWorker: @unchecked Sendable {
     // Why `@unchecked Sendable` is safe: a worker and the stages it holds are used by one thread
     // at a time. The pipelined executor hands each worker to exactly one thread for a segment
     // (the first group stays on the calling thread) and joins every thread before `train`
@@ -11,9 +11,9 @@ final class StageGroupWorker: @unchecked Sendable {
     // caller touches the stages only between segments. Workers exchange nothing but
     // ``Message`` copies through ``MessageChannel``s.
     /// The group's stages, bottom first.
-    let stages: [Stage]
+    public let stages: [Stage]
     /// The network-wide index of `stages[0]`.
-    let firstIndex: Int
+    public let firstIndex: Int
     /// The network-wide index of the top stage.
     let topIndex: Int
     /// How the stages learn.
@@ -35,12 +35,16 @@ final class StageGroupWorker: @unchecked Sendable {
     private var lowerInbox = TargetInbox()
     /// Pipelined DNI: the turn of this group's last synthesizer, which the group above trains.
     var topTurn: SynthesizerTurn?
+    /// The last batch whose target δ for this group's top synthesizer came from the group above.
+    private var targetsReceivedThrough = -1
     /// Batch buffers of the bottom group, one per micro-batch.
     private var inputBuffers: [Matrix]
     private var targetBuffers: [Matrix]
 
-    /// A worker for `stages`, the first of which has network index `firstIndex`.
-    init(stages: [Stage], firstIndex: Int, topIndex: Int, method: TrainingMethod, loss: any Loss,
+    /// A worker for `stages`, the first of which has network index `firstIndex`, in a network
+    /// whose top stage has index `topIndex`; `delay` is K (DNI, cDNI), `microBatches` M (locked
+    /// methods), `engine` the kernel of direct feedback alignment.
+    public init(stages: [Stage], firstIndex: Int, topIndex: Int, method: TrainingMethod, loss: any Loss,
          updateProbability: Double, delay: Int, microBatches: Int, engine: GEMMEngine) {
         self.stages = stages
         self.firstIndex = firstIndex
@@ -62,8 +66,8 @@ final class StageGroupWorker: @unchecked Sendable {
     /// True when this group holds the top stage and its loss.
     var isTop: Bool { firstIndex + stages.count - 1 == topIndex }
 
-    /// Trains the group on every step of `segment`.
-    func train<Links: GroupLinks>(_ segment: TrainingSegment, links: inout Links) throws {
+    /// Trains the group on every step of `segment`, exchanging messages through `links`.
+    public func train<Links: GroupLinks>(_ segment: TrainingSegment, links: inout Links) throws {
         for stage in stages { stage.log.reset(count: segment.count) }
         if method.usesSynthesizers {
             // A learning step the last segment left for this one (see `decoupledStages`).
@@ -73,6 +77,11 @@ final class StageGroupWorker: @unchecked Sendable {
             }
             for position in 0..<segment.count {
                 try decoupledStep(segment, position: position, isLast: position == segment.count - 1, links: &links)
+            }
+            // The targets of the segment's last K batches wait in the inbox, as in the sequential
+            // run, so that no message is left in flight between segments.
+            if !isTop && topTurn == nil {
+                try receiveTargets(through: segment.firstBatch + segment.count - 1, links: &links)
             }
         } else if method == .dfa {
             precondition(isBottom && isTop, "direct feedback alignment runs with every stage in one group")
@@ -153,13 +162,8 @@ final class StageGroupWorker: @unchecked Sendable {
                     try links.sendUp(batch: batch, activation: output, target: target)
                     if let sharedTurn {
                         try sharedTurn.waitUntilLearned(batch - delay)
-                    } else if batch - delay >= 0 {
-                        // The target of batch − K from the group above (targets arrive in order).
-                        let message = try links.nextGradient()
-                        precondition(message.batch == batch - delay,
-                                     "the target of batch \(message.batch) arrived when batch \(batch - delay) was due")
-                        try stage.receiveTarget(batch: message.batch, message.matrix)
-                        links.releaseGradient()
+                    } else {
+                        try receiveTargets(through: batch - delay, links: &links)
                     }
                 }
                 if sharedTurn == nil { try stage.learnDueTarget(batch: batch, delay: delay, position: position) }
@@ -179,6 +183,19 @@ final class StageGroupWorker: @unchecked Sendable {
                 }
             }
             activation = output
+        }
+    }
+
+    /// Receives the targets δ of this group's top synthesizer from the group above, in batch
+    /// order, into its stage's inbox, until the one of `batch` is in.
+    private func receiveTargets<Links: GroupLinks>(through batch: Int, links: inout Links) throws {
+        while targetsReceivedThrough < batch {
+            let message = try links.nextGradient()
+            precondition(message.batch == targetsReceivedThrough + 1,
+                         "the target of batch \(message.batch) arrived when batch \(targetsReceivedThrough + 1) was due")
+            try stages[stages.count - 1].receiveTarget(batch: message.batch, message.matrix)
+            targetsReceivedThrough = message.batch
+            links.releaseGradient()
         }
     }
 

@@ -49,9 +49,15 @@ public struct SegmentResult: Sendable, Equatable {
     /// The mean regression loss L_M of the synthesizers that learned at each step (0 if none).
     public var synthesizerLosses: [Double]
 
+    /// Results given directly (an executor whose stages report elsewhere).
+    public init(losses: [Double], synthesizerLosses: [Double]) {
+        self.losses = losses
+        self.synthesizerLosses = synthesizerLosses
+    }
+
     /// The results read off the stages' logs after a segment of `count` steps (stage order
     /// fixes the order of every sum, so the numbers do not depend on the executor).
-    init(stages: [Stage], count: Int) {
+    public init(stages: [Stage], count: Int) {
         let top = stages[stages.count - 1]
         losses = Array(top.log.loss.prefix(count))
         synthesizerLosses = (0..<count).map { position in
