@@ -17,7 +17,7 @@ import Darwin
 /// ``MPIExecutorFactory``, only rank 0 writes to `output`, and the job ends with a barrier and
 /// `MPI_Finalize`. A rank that fails prints one line and ends every rank (`MPI_Abort`) with the
 /// exit status of its error; a rank that stops answering is named by the others within
-/// `DNI_MPI_TIMEOUT` seconds (default 8).
+/// `DNI_MPI_TIMEOUT` seconds (default 6).
 func runDistributed(_ settings: ExecutionSettings, output: CommandOutput,
                     _ body: (ExecutionSettings, CommandOutput) throws -> Void) throws {
     guard settings.kind == .mpi else {
@@ -31,7 +31,7 @@ func runDistributed(_ settings: ExecutionSettings, output: CommandOutput,
     } catch {
         throw ExecutionFailure("MPI could not start: \(error)")
     }
-    let seconds = environmentValue("DNI_MPI_TIMEOUT").flatMap { Double($0) } ?? 8
+    let seconds = environmentValue("DNI_MPI_TIMEOUT").flatMap { Double($0) } ?? 6
     let timeout = Duration.milliseconds(Int64(max(0.1, seconds) * 1000))
     var settings = settings
     settings.distributed = MPIExecutorFactory(communicator: communicator, timeout: timeout)
