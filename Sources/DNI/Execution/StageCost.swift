@@ -64,7 +64,7 @@ public struct StageCost: Sendable, Equatable {
     /// and, when `learnsAbove` (pipelined DNI), the learning steps of the synthesizers whose
     /// targets the group computes (those of `range.lowerBound − 1 ..< range.upperBound − 1`);
     /// otherwise their own synthesizers' learning.
-    static func groupCost(_ costs: [StageCost], _ range: Range<Int>, learnsAbove: Bool) -> Double {
+    public static func groupCost(_ costs: [StageCost], _ range: Range<Int>, learnsAbove: Bool) -> Double {
         var total = 0.0
         for index in range { total += costs[index].stage }
         let learned = learnsAbove ? max(0, range.lowerBound - 1)..<(range.upperBound - 1) : range

@@ -145,7 +145,9 @@ public final class MLPSynthesizer: Synthesizer {
         precondition(target.rows == slot.prediction.rows && target.columns == activationSize,
                      "synthesizer target must be [\(slot.prediction.rows), \(activationSize)], got \(target.shape)")
         if slot.updatesAtPrediction != updates {
-            // The weights moved since this batch was predicted: the error at the current output layer.
+            // The weights moved since this batch was predicted: the error at the current output
+            // layer (the old prediction is let go first, so the layer rewrites its buffer in place).
+            slot.prediction = .empty
             slot.prediction = slot.output.forward(slot.features, mode: .training)
         }
         slot.prediction.zip(target, into: &slot.error) { predicted, wanted in predicted - wanted }
