@@ -57,6 +57,12 @@ public final class MPIExecutor: Executor {
     /// Seconds this rank spent per step waiting for messages.
     public var waitingSecondsPerStep: Double { steps > 0 ? links.waitingSeconds / Double(steps) : 0 }
 
+    /// Bytes sent and seconds spent waiting for messages per step, by this rank (rank 0's in the
+    /// summary).
+    public var statistics: [(name: String, value: Double)] {
+        [("bytes_sent_per_step", bytesPerStep), ("message_wait_seconds_per_step", waitingSecondsPerStep)]
+    }
+
     /// The stages of rank `rank`.
     private func stages(of rank: Int) -> ArraySlice<Stage> {
         let first = stageGroups[0..<rank].reduce(0, +)

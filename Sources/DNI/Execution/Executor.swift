@@ -18,4 +18,13 @@ public protocol Executor: AnyObject {
     /// ``SynthesizerScheduleError`` if a stage is driven out of turn, or the executor's own
     /// errors (a lost peer). When it returns or throws, no stage is running.
     func train(_ segment: TrainingSegment) throws -> SegmentResult
+
+    /// What the executor measured about itself so far, by snake_case name (for example an MPI
+    /// rank's `bytes_sent_per_step`); reported in the run's summary.
+    var statistics: [(name: String, value: Double)] { get }
+}
+
+extension Executor {
+    /// No figures of its own.
+    public var statistics: [(name: String, value: Double)] { [] }
 }

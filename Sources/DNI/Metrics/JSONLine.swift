@@ -122,6 +122,7 @@ extension TrainingSummary {
         if test.exactAccuracy != nil { line.append("test_bit_accuracy", test.accuracy) }
         line.append("seconds", seconds)
         line.append("samples_per_second", samplesPerSecond)
+        for statistic in executorStatistics { line.append(statistic.name, statistic.value) }
         return line
     }
 }

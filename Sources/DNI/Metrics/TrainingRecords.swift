@@ -38,6 +38,8 @@ public struct TrainingSummary: Sendable, Equatable {
     public var stageGroups: [Int]
     /// Micro-batches per batch (locked methods in a pipeline; 1 otherwise).
     public var microBatches: Int
+    /// The executor's own figures (``Executor/statistics``), such as MPI message bytes per step.
+    public var executorStatistics: [ExecutorStatistic] = []
     /// Epochs trained.
     public var epochs: Int
     /// The run's seed.
@@ -60,4 +62,18 @@ public enum TrainingEvent: Sendable {
     case epoch(EpochRecord)
     /// A gradient probe ran.
     case probe(ProbeRecord)
+}
+
+/// One figure an executor measured about itself, such as `bytes_sent_per_step`.
+public struct ExecutorStatistic: Sendable, Equatable {
+    /// A snake_case name, used as the JSON key.
+    public var name: String
+    /// The value.
+    public var value: Double
+
+    /// The figure `name` = `value`.
+    public init(name: String, value: Double) {
+        self.name = name
+        self.value = value
+    }
 }

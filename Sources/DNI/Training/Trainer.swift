@@ -151,11 +151,13 @@ public struct Trainer {
         }
         let record = lastRecord!
         let seconds = elapsed.seconds
-        return TrainingSummary(
+        var summary = TrainingSummary(
             task: dataset.name, method: network.method, execution: executor.name, delay: executor.delay,
             stageGroups: executor.stageGroups, microBatches: executor.microBatches, epochs: record.epoch,
             seed: options.seed, trainLoss: record.trainLoss, test: record.test, seconds: seconds,
             samplesPerSecond: seconds > 0 ? Double(trainedExamples) / seconds : 0)
+        summary.executorStatistics = executor.statistics.map { ExecutorStatistic(name: $0.name, value: $0.value) }
+        return summary
     }
 
     /// A failure naming the step and the lowest stage whose output is no longer finite on the
