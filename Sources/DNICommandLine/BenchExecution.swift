@@ -121,22 +121,16 @@ extension DNICommand.Bench {
         func printModel(experiment: MNISTExperiment, method: TrainingMethod, batchSize: Int, output: CommandOutput) throws {
             let configuration = experiment.networkConfiguration
             let costs = StageCost.measure(configuration: configuration, loss: SoftmaxCrossEntropy(), batchSize: batchSize)
-            let learnsAbove = method.usesSynthesizers
             var parts: [String] = []
             for groups in 1...costs.count {
-                let split = StageCost.partition(costs, into: groups, learnsAbove: learnsAbove)
-                var first = 0, slowest = 0.0
-                for size in split {
-                    slowest = max(slowest, StageCost.groupCost(costs, first..<(first + size), learnsAbove: learnsAbove))
-                    first += size
-                }
-                let predicted = Double(batchSize) / slowest
+                let split = StageCost.split(costs, into: groups, movableLearning: method.usesSynthesizers)
+                let predicted = Double(batchSize) / split.slowestGroup
                 if json {
                     var line = JSONLine(event: "execution_model")
                     line.append("method", .string(method.rawValue))
                     line.append("batch_size", .integer(batchSize))
                     line.append("groups", .integer(groups))
-                    line.append("stage_groups", .integers(split))
+                    line.append("stage_groups", .integers(split.groups))
                     line.append("predicted_samples_per_second", predicted)
                     output.line(line.description)
                 } else {

@@ -67,9 +67,16 @@ import Testing
             #expect(reference.epochs.allSatisfy { $0.trainLoss.isFinite })
             #expect(reference.probes.count >= 7, "probes every 5 of 36 steps")
             for groups in [[1, 1, 1, 1], [2, 2], [1, 3]] {
-                let pipelined = try Self.train(PipelinedExecutor(network: Self.network(configuration), stageGroups: groups,
-                                                                 delay: delay))
-                #expect(pipelined == reference, "\(method) K=\(delay) groups \(groups) batch norm \(batchNormalization)")
+                // Each boundary's synthesizer learning on the group above, on its own group, or mixed.
+                let placements = [nil, Array(repeating: false, count: groups.count - 1),
+                                  (0..<(groups.count - 1)).map { $0 % 2 == 0 }]
+                for placement in placements {
+                    let pipelined = try Self.train(PipelinedExecutor(
+                        network: Self.network(configuration), stageGroups: groups, delay: delay,
+                        synthesizersLearningAbove: placement))
+                    #expect(pipelined == reference,
+                            "\(method) K=\(delay) groups \(groups) placement \(String(describing: placement)) batch norm \(batchNormalization)")
+                }
             }
         }
     }
@@ -191,6 +198,46 @@ import Testing
             try ExecutionSettings(kind: .pipelined, groupCount: 2).makeExecutor(
                 configuration: Self.configuration(.dfa), loss: MeanSquaredError(), batchSize: 8)
         }
+    }
+
+    /// The split that moves synthesizer learning across boundaries finds the best of every
+    /// split and placement, checked against trying them all.
+    @Test func splitChoosesGroupsAndLearningPlacement() {
+        let cases: [[StageCost]] = [
+            [StageCost(stage: 1, synthesizerLearning: 3), StageCost(stage: 0.5, synthesizerLearning: 3),
+             StageCost(stage: 0.5, synthesizerLearning: 3), StageCost(stage: 0.01)],
+            [StageCost(stage: 5.3, synthesizerLearning: 0.4), StageCost(stage: 2.9, synthesizerLearning: 0.4),
+             StageCost(stage: 2.3, synthesizerLearning: 0.4), StageCost(stage: 0.1)],
+            [StageCost(stage: 2, synthesizerLearning: 1), StageCost(stage: 1, synthesizerLearning: 4), StageCost(stage: 3)],
+        ]
+        for costs in cases {
+            for groups in 1...costs.count {
+                let split = StageCost.split(costs, into: groups, movableLearning: true)
+                // The oracle: every composition into `groups` parts, every placement.
+                var best = Double.infinity
+                func compositions(_ left: Int, _ parts: Int) -> [[Int]] {
+                    parts == 1 ? [[left]] : (1...max(1, left - parts + 1)).flatMap { first in
+                        compositions(left - first, parts - 1).map { [first] + $0 }
+                    }
+                }
+                for sizes in compositions(costs.count, groups) {
+                    let flags = StageCost.learningPlacement(costs, groups: sizes)
+                    var first = 0, slowest = 0.0
+                    for (group, size) in sizes.enumerated() {
+                        slowest = max(slowest, StageCost.groupCost(
+                            costs, first..<(first + size), learnsBelow: group > 0 && flags[group - 1],
+                            topLearnsAbove: group < sizes.count - 1 && flags[group]))
+                        first += size
+                    }
+                    best = min(best, slowest)
+                }
+                #expect(abs(split.slowestGroup - best) < 1e-12, "\(groups) groups: \(split) against \(best)")
+                #expect(split.groups.reduce(0, +) == costs.count && split.learnsAbove.count == split.groups.count - 1)
+            }
+        }
+        // DNI's large synthesizers: learning moves up; the first case splits 2,2 with it.
+        let dni = StageCost.split(cases[0], into: 2, movableLearning: true)
+        #expect(dni.groups == [2, 2] && dni.learnsAbove == [true])
     }
 
     @Test func partitionBalancesMeasuredCosts() {

@@ -118,7 +118,8 @@ public struct ExecutionSettings: Sendable, Equatable {
                 network: network, delay: resolvedDelay(groups: 1, method: configuration.method),
                 microBatches: try resolvedMicroBatches(groups: 1, method: configuration.method, batchSize: batchSize))
         case .pipelined:
-            let groups = try resolvedGroups(configuration: configuration, loss: loss, batchSize: batchSize)
+            let (groups, learnsAbove) = try resolvedSchedule(configuration: configuration, loss: loss,
+                                                             batchSize: batchSize, movableLearning: true)
             let microBatches = try resolvedMicroBatches(groups: groups.count, method: configuration.method, batchSize: batchSize)
             let perGroup = max(1, totalThreads / groups.count)
             let engines = groups.map { _ in Self.engine(threads: perGroup) }
@@ -128,13 +129,14 @@ public struct ExecutionSettings: Sendable, Equatable {
                                   stageEngine: { engines[groupOfStage[$0]] })
             return try PipelinedExecutor(network: network, stageGroups: groups,
                                          delay: resolvedDelay(groups: groups.count, method: configuration.method),
-                                         microBatches: microBatches)
+                                         microBatches: microBatches, synthesizersLearningAbove: learnsAbove)
         case .mpi:
             guard let distributed else {
                 throw InputError("--execution mpi needs a build with the MPI trait (swift build --traits MPI; docs/mpi.md) run under mpirun")
             }
-            let groups = try distributed.agree(on: resolvedGroups(configuration: configuration, loss: loss,
-                                                                  batchSize: batchSize, count: distributed.groupCount))
+            let groups = try distributed.agree(on: resolvedSchedule(
+                configuration: configuration, loss: loss, batchSize: batchSize, count: distributed.groupCount,
+                movableLearning: false).groups)
             guard groups.count == distributed.groupCount else {
                 throw InputError("--execution mpi runs one stage group per rank: \(groups.count) groups for \(distributed.groupCount) ranks")
             }
@@ -146,23 +148,31 @@ public struct ExecutionSettings: Sendable, Equatable {
         }
     }
 
-    /// The stage groups: the given sizes, or `groupCount` (default: one per core) groups split
-    /// by measured cost.
-    public func resolvedGroups(configuration: NetworkConfiguration, loss: any Loss, batchSize: Int,
-                               count defaultCount: Int? = nil) throws -> [Int] {
+    /// The stage groups — the given sizes, or `count` (default: `groupCount`, else one per core)
+    /// groups split by measured cost — and, where `movableLearning` (threads sharing memory, DNI
+    /// and cDNI), for each boundary whether its synthesizer learns on the group above.
+    public func resolvedSchedule(configuration: NetworkConfiguration, loss: any Loss, batchSize: Int,
+                                 count defaultCount: Int? = nil,
+                                 movableLearning: Bool) throws -> (groups: [Int], learnsAbove: [Bool]) {
         let stageCount = configuration.stageCount
+        let movable = movableLearning && configuration.method.usesSynthesizers
         if let stageGroups {
             guard stageGroups.allSatisfy({ $0 >= 1 }), stageGroups.reduce(0, +) == stageCount else {
                 throw InputError("--stage-groups must split the \(stageCount) stages into groups of at least one stage, got \(stageGroups.map(String.init).joined(separator: ","))")
             }
-            return stageGroups
+            guard movable && stageGroups.count > 1 else {
+                return (stageGroups, Array(repeating: false, count: max(0, stageGroups.count - 1)))
+            }
+            let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize)
+            return (stageGroups, StageCost.learningPlacement(costs, groups: stageGroups))
         }
         let count = min(stageCount, groupCount ?? defaultCount ?? PackedGEMM.activeProcessorCount)
         if configuration.method == .dfa && count > 1 {
             throw InputError("dfa sends the output error to every stage at once; it runs with --execution sequential only")
         }
-        guard count > 1 else { return [stageCount] }
+        guard count > 1 else { return ([stageCount], []) }
         let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize)
-        return StageCost.partition(costs, into: count, learnsAbove: configuration.method.usesSynthesizers)
+        let split = StageCost.split(costs, into: count, movableLearning: movable)
+        return (split.groups, split.learnsAbove)
     }
 }

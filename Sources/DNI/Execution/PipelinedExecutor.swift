@@ -27,12 +27,19 @@ public final class PipelinedExecutor: Executor {
 
     /// An executor of `network` whose stages are split into consecutive groups of the sizes in
     /// `stageGroups` (summing to the number of stages), with delay `delay` and `microBatches`.
-    public init(network: Network, stageGroups: [Int], delay: Int, microBatches: Int = 1) throws {
+    /// `synthesizersLearningAbove` says, for each boundary between groups, whether the
+    /// synthesizer just below it learns on the group above (where its targets are computed) or
+    /// on its own stage's group; nil: above, everywhere. It changes the speed, never the result.
+    public init(network: Network, stageGroups: [Int], delay: Int, microBatches: Int = 1,
+                synthesizersLearningAbove: [Bool]? = nil) throws {
         guard stageGroups.allSatisfy({ $0 >= 1 }), stageGroups.reduce(0, +) == network.stages.count else {
             throw InputError("--stage-groups must split the \(network.stages.count) stages into groups of at least one stage, got \(stageGroups.map(String.init).joined(separator: ","))")
         }
         guard delay >= 1 else { throw InputError("--delay must be at least 1, got \(delay)") }
         guard microBatches >= 1 else { throw InputError("--micro-batches must be at least 1, got \(microBatches)") }
+        if let synthesizersLearningAbove, synthesizersLearningAbove.count != stageGroups.count - 1 {
+            throw InputError("one learning placement per boundary between stage groups is needed: \(stageGroups.count - 1), got \(synthesizersLearningAbove.count)")
+        }
         if network.method == .dfa && stageGroups.count > 1 {
             throw InputError("dfa sends the output error to every stage at once; it runs with --execution sequential only")
         }
@@ -54,7 +61,7 @@ public final class PipelinedExecutor: Executor {
         // large synthesizers across the groups.
         var turns: [SynthesizerTurn] = []
         if network.method.usesSynthesizers {
-            for group in 1..<max(1, workers.count) {
+            for group in 1..<max(1, workers.count) where synthesizersLearningAbove?[group - 1] ?? true {
                 let below = workers[group].firstIndex - 1
                 guard let synthesizer = network.stages[below].synthesizer else { continue }
                 let turn = SynthesizerTurn()

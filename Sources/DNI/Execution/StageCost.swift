@@ -60,50 +60,98 @@ public struct StageCost: Sendable, Equatable {
         }
     }
 
-    /// The cost of a group of the stages `range` of a network with these `costs`: their own work
-    /// and, when `learnsAbove` (pipelined DNI), the learning steps of the synthesizers whose
-    /// targets the group computes (those of `range.lowerBound − 1 ..< range.upperBound − 1`);
-    /// otherwise their own synthesizers' learning.
-    public static func groupCost(_ costs: [StageCost], _ range: Range<Int>, learnsAbove: Bool) -> Double {
+    /// The cost of a group of the stages `range` of a network with these `costs`: their own
+    /// work; the learning step of the synthesizer just below the group when `learnsBelow` (its
+    /// targets are computed here); the learning steps of the group's own synthesizers, except
+    /// the top one's when `topLearnsAbove` (the group above takes it).
+    public static func groupCost(_ costs: [StageCost], _ range: Range<Int>, learnsBelow: Bool,
+                                 topLearnsAbove: Bool) -> Double {
         var total = 0.0
-        for index in range { total += costs[index].stage }
-        let learned = learnsAbove ? max(0, range.lowerBound - 1)..<(range.upperBound - 1) : range
-        for index in learned where index >= 0 { total += costs[index].synthesizerLearning }
+        for index in range { total += costs[index].stage + costs[index].synthesizerLearning }
+        if learnsBelow && range.lowerBound > 0 { total += costs[range.lowerBound - 1].synthesizerLearning }
+        if topLearnsAbove { total -= costs[range.upperBound - 1].synthesizerLearning }
         return total
     }
 
-    /// The split of stages with `costs` into `groups` consecutive groups (sizes, bottom first)
-    /// whose most expensive group (``groupCost(_:_:learnsAbove:)``) costs least.
-    public static func partition(_ costs: [StageCost], into groups: Int, learnsAbove: Bool) -> [Int] {
+    /// A split of the stages into consecutive groups, and for each boundary between two groups
+    /// whether the synthesizer just below it learns on the group above (where its targets are
+    /// computed) or on its own stage's group.
+    public struct Split: Sendable, Equatable {
+        /// The number of stages in each group, bottom first.
+        public var groups: [Int]
+        /// For each boundary (one fewer than groups): true when the synthesizer below it learns above.
+        public var learnsAbove: [Bool]
+        /// The cost of the slowest group, the pace of the pipeline.
+        public var slowestGroup: Double
+    }
+
+    /// The split of stages with `costs` into `groups` consecutive groups, choosing where each
+    /// boundary's synthesizer learns when `movableLearning` (DNI, cDNI), whose slowest group
+    /// (``groupCost(_:_:learnsBelow:topLearnsAbove:)``) costs least.
+    public static func split(_ costs: [StageCost], into groups: Int, movableLearning: Bool) -> Split {
         let count = costs.count
         let groups = max(1, min(groups, count))
-        // best[g][n]: the least possible maximum over splits of the first n stages into g groups.
-        var best = Array(repeating: Array(repeating: Double.infinity, count: count + 1), count: groups + 1)
-        var cut = Array(repeating: Array(repeating: 0, count: count + 1), count: groups + 1)
-        best[0][0] = 0
+        let choices = movableLearning ? [false, true] : [false]
+        // best[g][n][s]: the least possible maximum over splits of the first n stages into g
+        // groups, where s says whether the last group's top synthesizer learns above.
+        struct Entry { var cost = Double.infinity; var last = 0; var learnsBelow = false }
+        var best = Array(repeating: Array(repeating: [Entry(), Entry()], count: count + 1), count: groups + 1)
+        best[0][0][0].cost = 0
         for g in 1...groups {
             for n in g...count {
-                for last in (g - 1)..<n {
-                    let value = max(best[g - 1][last], groupCost(costs, last..<n, learnsAbove: learnsAbove))
-                    if value < best[g][n] {
-                        best[g][n] = value
-                        cut[g][n] = last
+                for topLearnsAbove in choices where !(topLearnsAbove && n == count) {
+                    for last in (g - 1)..<n {
+                        for learnsBelow in choices where !(learnsBelow && last == 0) {
+                            let before = best[g - 1][last][learnsBelow ? 1 : 0].cost
+                            let cost = max(before, groupCost(costs, last..<n, learnsBelow: learnsBelow,
+                                                             topLearnsAbove: topLearnsAbove))
+                            if cost < best[g][n][topLearnsAbove ? 1 : 0].cost {
+                                best[g][n][topLearnsAbove ? 1 : 0] = Entry(cost: cost, last: last, learnsBelow: learnsBelow)
+                            }
+                        }
                     }
                 }
             }
         }
-        var sizes: [Int] = []
-        var n = count
+        var sizes: [Int] = [], flags: [Bool] = []
+        var n = count, state = 0
+        let slowest = best[groups][count][0].cost
         for g in stride(from: groups, to: 0, by: -1) {
-            let last = cut[g][n]
-            sizes.append(n - last)
-            n = last
+            let entry = best[g][n][state]
+            sizes.append(n - entry.last)
+            if g > 1 { flags.append(entry.learnsBelow) }
+            n = entry.last
+            state = entry.learnsBelow ? 1 : 0
         }
-        return sizes.reversed()
+        return Split(groups: sizes.reversed(), learnsAbove: flags.reversed(), slowestGroup: slowest)
+    }
+
+    /// The best choice of where each boundary's synthesizer learns for the given `groups`.
+    public static func learningPlacement(_ costs: [StageCost], groups: [Int]) -> [Bool] {
+        // Try every choice (2^(groups − 1); a handful of groups in practice, else learn above).
+        let boundaries = groups.count - 1
+        guard boundaries > 0 else { return [] }
+        guard boundaries <= 12 else { return Array(repeating: true, count: boundaries) }
+        var bestFlags: [Bool] = [], bestCost = Double.infinity
+        for mask in 0..<(1 << boundaries) {
+            let flags = (0..<boundaries).map { mask & (1 << $0) != 0 }
+            var first = 0, slowest = 0.0
+            for (group, size) in groups.enumerated() {
+                let cost = groupCost(costs, first..<(first + size), learnsBelow: group > 0 && flags[group - 1],
+                                     topLearnsAbove: group < boundaries && flags[group])
+                slowest = max(slowest, cost)
+                first += size
+            }
+            if slowest < bestCost {
+                bestCost = slowest
+                bestFlags = flags
+            }
+        }
+        return bestFlags
     }
 
     /// The split of stages that cost `costs` seconds each (no synthesizer learning).
     public static func partition(_ costs: [Double], into groups: Int) -> [Int] {
-        partition(costs.map { StageCost(stage: $0) }, into: groups, learnsAbove: false)
+        split(costs.map { StageCost(stage: $0) }, into: groups, movableLearning: false).groups
     }
 }
