@@ -1,0 +1,103 @@
+import Linalg
+
+/// Max pooling over NHWC activations, channel by channel:
+/// y[n, oy, ox, c] = max over the window's positions inside the input of x[n, iy, ix, c],
+/// with (iy, ix) = (oy·s − p + ky, ox·s − p + kx). Padding positions never win (they are
+/// skipped, as if −∞).
+///
+/// x: `[batch, H·W·C]`, y: `[batch, OH·OW·C]`. Backward routes each output gradient to the
+/// input position that won (the first one on ties): ∂ℓ/∂x[winner] += ∂ℓ/∂y. Forward remembers
+/// the winners' indices (one `Int32` per output element, in a buffer the layer reuses).
+public final class MaxPooling2D: Layer {
+    /// The input of one example.
+    public let inputShape: SpatialShape
+    /// The output of one example, `OH × OW × C`.
+    public let outputShape: SpatialShape
+    /// The window's size, stride and padding.
+    public let window: SlidingWindow
+    public var inputSize: Int { inputShape.size }
+    public var outputSize: Int { outputShape.size }
+    public var parameters: [Parameter] { [] }
+
+    private var output = Matrix.empty
+    private var inputGradient = Matrix.empty
+    /// For each output element, the index within its example of the input element that won.
+    private var winners: [Int32] = []
+    private var savedBatch = 0
+
+    /// Max pooling of `input` with `window`.
+    public init(input: SpatialShape, window: SlidingWindow) {
+        precondition(input.size <= Int(Int32.max), "MaxPooling2D indexes an example with 32-bit integers")
+        self.inputShape = input
+        self.window = window
+        self.outputShape = window.outputShape(for: input, channels: input.channels)
+    }
+
+    public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
+        precondition(input.columns == inputSize,
+                     "MaxPooling2D expects \(inputShape) = \(inputSize) features, got \(input.columns)")
+        let batch = input.rows
+        output.resize(rows: batch, columns: outputSize)
+        if winners.count != batch * outputSize {
+            winners = [Int32](repeating: 0, count: batch * outputSize)
+        }
+        let inputShape = self.inputShape, outputShape = self.outputShape, window = self.window
+        let channels = inputShape.channels
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                winners.withUnsafeMutableBufferPointer { w in
+                    for example in 0..<batch {
+                        let image = x.baseAddress! + example * inputShape.size
+                        var outputPixel = example * outputShape.size
+                        for outputY in 0..<outputShape.height {
+                            for outputX in 0..<outputShape.width {
+                                let best = y.baseAddress! + outputPixel, winner = w.baseAddress! + outputPixel
+                                for channel in 0..<channels { best[channel] = -.infinity; winner[channel] = 0 }
+                                for kernelY in 0..<window.height {
+                                    let inputY = outputY * window.stride - window.padding + kernelY
+                                    guard inputY >= 0 && inputY < inputShape.height else { continue }
+                                    for kernelX in 0..<window.width {
+                                        let inputX = outputX * window.stride - window.padding + kernelX
+                                        guard inputX >= 0 && inputX < inputShape.width else { continue }
+                                        let offset = (inputY * inputShape.width + inputX) * channels
+                                        let pixel = image + offset
+                                        for channel in 0..<channels where pixel[channel] > best[channel] {
+                                            best[channel] = pixel[channel]
+                                            winner[channel] = Int32(truncatingIfNeeded: offset + channel)
+                                        }
+                                    }
+                                }
+                                outputPixel += channels
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        savedBatch = mode == .inference ? 0 : batch
+        return output
+    }
+
+    public func backward(_ outputGradient: Matrix, needsInputGradient: Bool) -> Matrix {
+        let batch = savedBatch
+        precondition(batch > 0 && outputGradient.rows == batch && outputGradient.columns == outputSize,
+                     "MaxPooling2D.backward needs a training forward pass and a [\(batch), \(outputSize)] gradient")
+        savedBatch = 0
+        guard needsInputGradient else { return .empty }
+        inputGradient.resize(rows: batch, columns: inputSize)
+        inputGradient.fill(0)
+        let inputSize = self.inputSize, outputSize = self.outputSize
+        outputGradient.withUnsafeBufferPointer { g in
+            winners.withUnsafeBufferPointer { w in
+                inputGradient.withUnsafeMutableBufferPointer { dx in
+                    for example in 0..<batch {
+                        let image = dx.baseAddress! + example * inputSize
+                        let base = example * outputSize
+                        for index in base..<(base + outputSize) { image[Int(w[index])] += g[index] }
+                    }
+                }
+            }
+        }
+        return inputGradient
+    }
+}
