@@ -45,10 +45,9 @@ public final class ChannelBatchNormalization: Layer {
         let pixels = outputGradient.reshaped(rows: batch * shape.pixelCount, columns: shape.channels)
         let inputGradient = normalization.backward(pixels, needsInputGradient: needsInputGradient)
         let pixelCount = Float(shape.pixelCount)
-        for parameter in normalization.parameters {
-            parameter.gradient.withUnsafeMutableBufferPointer { gradient in
-                for index in gradient.indices { gradient[index] *= pixelCount }
-            }
+        for index in 0..<shape.channels {
+            normalization.scale.gradient[0, index] *= pixelCount
+            normalization.shift.gradient[0, index] *= pixelCount
         }
         return needsInputGradient ? inputGradient.reshaped(rows: batch, columns: inputSize) : .empty
     }
