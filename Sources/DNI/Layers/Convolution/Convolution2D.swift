@@ -74,8 +74,10 @@ public final class Convolution2D: Layer {
         parameters = [weight] + (self.bias.map { [$0] } ?? [])
     }
 
-    /// Examples per chunk for a batch of `batch`.
-    private func chunkSize(batch: Int) -> Int {
+    /// Examples per chunk for a batch of `batch`: as many whole examples as fit in
+    /// `maximumPatchElements` patch floats, at least one. The patch matrix of a chunk is
+    /// `[examples·OH·OW, kh·kw·C]`, the m × k of the forward product.
+    public func examplesPerChunk(batch: Int) -> Int {
         let perExample = patches.rowsPerExample * patches.patchSize
         return max(1, min(batch, maximumPatchElements / max(1, perExample)))
     }
@@ -85,7 +87,7 @@ public final class Convolution2D: Layer {
                      "Convolution2D expects \(inputShape) = \(inputSize) features, got \(input.columns)")
         let batch = input.rows
         output.resize(rows: batch, columns: outputSize)
-        let chunk = chunkSize(batch: batch)
+        let chunk = examplesPerChunk(batch: batch)
         for start in stride(from: 0, to: batch, by: chunk) {
             let examples = start..<min(batch, start + chunk)
             gather(input, examples)
@@ -163,7 +165,7 @@ public final class Convolution2D: Layer {
             inputGradient.fill(0)
         }
         // Last chunk first: forward left its patches in the buffer.
-        let chunk = chunkSize(batch: batch)
+        let chunk = examplesPerChunk(batch: batch)
         var isFirst = true
         for start in stride(from: (batch - 1) / chunk * chunk, through: 0, by: -chunk) {
             let examples = start..<min(batch, start + chunk)

@@ -41,33 +41,18 @@ public final class MaxPooling2D: Layer {
         if winners.count != batch * outputSize {
             winners = [Int32](repeating: 0, count: batch * outputSize)
         }
-        let inputShape = self.inputShape, outputShape = self.outputShape, window = self.window
-        let channels = inputShape.channels
+        let outputShape = self.outputShape, inputSize = self.inputSize
         input.withUnsafeBufferPointer { x in
             output.withUnsafeMutableBufferPointer { y in
                 winners.withUnsafeMutableBufferPointer { w in
                     for example in 0..<batch {
-                        let image = x.baseAddress! + example * inputShape.size
+                        let image = x.baseAddress! + example * inputSize
                         var outputPixel = example * outputShape.size
                         for outputY in 0..<outputShape.height {
                             for outputX in 0..<outputShape.width {
-                                let best = y.baseAddress! + outputPixel, winner = w.baseAddress! + outputPixel
-                                for channel in 0..<channels { best[channel] = -.infinity; winner[channel] = 0 }
-                                for kernelY in 0..<window.height {
-                                    let inputY = outputY * window.stride - window.padding + kernelY
-                                    guard inputY >= 0 && inputY < inputShape.height else { continue }
-                                    for kernelX in 0..<window.width {
-                                        let inputX = outputX * window.stride - window.padding + kernelX
-                                        guard inputX >= 0 && inputX < inputShape.width else { continue }
-                                        let offset = (inputY * inputShape.width + inputX) * channels
-                                        let pixel = image + offset
-                                        for channel in 0..<channels where pixel[channel] > best[channel] {
-                                            best[channel] = pixel[channel]
-                                            winner[channel] = Int32(truncatingIfNeeded: offset + channel)
-                                        }
-                                    }
-                                }
-                                outputPixel += channels
+                                poolPixel(image, outputY: outputY, outputX: outputX,
+                                          best: y.baseAddress! + outputPixel, winner: w.baseAddress! + outputPixel)
+                                outputPixel += outputShape.channels
                             }
                         }
                     }
@@ -76,6 +61,49 @@ public final class MaxPooling2D: Layer {
         }
         savedBatch = mode == .inference ? 0 : batch
         return output
+    }
+
+    /// The maximum over output pixel (outputY, outputX)'s window of each channel of `image`, and
+    /// where it was (the first position on ties). Eight channels at a time in SIMD registers,
+    /// the window scanned once per block; a scalar loop for the remaining channels.
+    @inline(__always)
+    private func poolPixel(_ image: UnsafePointer<Float>, outputY: Int, outputX: Int,
+                           best: UnsafeMutablePointer<Float>, winner: UnsafeMutablePointer<Int32>) {
+        let channels = inputShape.channels
+        let firstY = outputY * window.stride - window.padding, firstX = outputX * window.stride - window.padding
+        let rows = max(0, firstY)..<min(inputShape.height, firstY + window.height)
+        let columns = max(0, firstX)..<min(inputShape.width, firstX + window.width)
+        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
+        var block = 0
+        while block + 8 <= channels {
+            var maximum = SIMD8<Float>(repeating: -.infinity), position = SIMD8<Int32>(repeating: 0)
+            for inputY in rows {
+                for inputX in columns {
+                    let offset = (inputY * inputShape.width + inputX) * channels + block
+                    let value = UnsafeRawPointer(image + offset).loadUnaligned(as: SIMD8<Float>.self)
+                    let isBetter = value .> maximum
+                    maximum.replace(with: value, where: isBetter)
+                    position.replace(with: SIMD8<Int32>(repeating: Int32(truncatingIfNeeded: offset)) &+ lanes, where: isBetter)
+                }
+            }
+            UnsafeMutableRawPointer(best + block).storeBytes(of: maximum, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(winner + block).storeBytes(of: position, as: SIMD8<Int32>.self)
+            block += 8
+        }
+        for channel in block..<channels {
+            var maximum = -Float.infinity, position: Int32 = 0
+            for inputY in rows {
+                for inputX in columns {
+                    let offset = (inputY * inputShape.width + inputX) * channels + channel
+                    if image[offset] > maximum {
+                        maximum = image[offset]
+                        position = Int32(truncatingIfNeeded: offset)
+                    }
+                }
+            }
+            best[channel] = maximum
+            winner[channel] = position
+        }
     }
 
     public func backward(_ outputGradient: Matrix, needsInputGradient: Bool) -> Matrix {
