@@ -14,7 +14,7 @@ extension DNICommand.Bench {
                 inputs) at each batch size, prints the forward and backward GFLOP/s of \
                 Convolution2D beside the GFLOP/s the built-in GEMM reaches alone on the im2col \
                 products the layer issues (forward: patches·W; backward: patchesᵀ·δ and δ·Wᵀ), \
-                best of --repeat. Then the training step of the paper's 3-stage CNN (backprop, \
+                best of --repeat (the layer and the bare products interleaved). Then the training step of the paper's 3-stage CNN (backprop, \
                 Adam, random data) in samples/s, best of --repeat runs of --steps steps.
                 """)
 
@@ -59,7 +59,7 @@ extension DNICommand.Bench {
             let batches = parsedBatchSizes ?? [64, 256]
             if !skipLayers {
                 if !json {
-                    print("Convolution2D 5×5/1 pad 2, 64 filters; built-in GEMM (\(GEMMInstructionSet.best.rawValue)), "
+                    print("Convolution2D 5×5/1 pad 2, 64 filters, no bias; built-in GEMM (\(GEMMInstructionSet.best.rawValue)), "
                           + "\(threads) thread(s); best of \(repeats); GFLOP/s")
                     print(pad("input", 11) + pad("batch", 7) + pad("forward", 9) + pad("gemm", 8) + pad("ratio", 7)
                           + pad("backward", 10) + pad("gemm", 8) + pad("ratio", 7) + "gemm shapes (m×n×k)")
@@ -127,19 +127,33 @@ enum ConvolutionTiming {
         return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }
 
-    /// Forward and backward (with the input gradient) GFLOP/s of a 5×5/64 convolution on
+    /// Forward and backward (with the input gradient) GFLOP/s of a 5×5/64 convolution without
+    /// bias (as in the CNN, where batch norm follows) on
     /// `input`, best of `repeats` repeats of at least 0.2 s each, and the GEMM's own GFLOP/s on
     /// the products of one chunk. Backward does two products of the forward's size.
     static func measureLayer(input: SpatialShape, batch: Int, engine: GEMMEngine, threads: Int, repeats: Int) -> LayerFigures {
         var generator = SeededGenerator(seed: 2016)
         let layer = Convolution2D(input: input, filters: 64, window: SlidingWindow(size: 5, stride: 1, padding: 2),
-                                  generator: &generator, engine: engine)
+                                  bias: false, generator: &generator, engine: engine)
         let x = Matrix.randomUniform(rows: batch, columns: input.size, lower: 0, upper: 1, using: &generator)
         let gradient = Matrix.randomNormal(rows: batch, columns: layer.outputSize, standardDeviation: 1, using: &generator)
         let forwardFlops = 2 * Double(batch * layer.outputShape.pixelCount) * Double(layer.patches.patchSize) * 64
         _ = layer.forward(x, mode: .training)
         _ = layer.backward(gradient, needsInputGradient: true)
+        let rows = layer.examplesPerChunk(batch: batch) * layer.outputShape.pixelCount
+        let k = layer.patches.patchSize
+        let shapes = [
+            GEMMBenchmarkShape(m: rows, n: 64, k: k),
+            GEMMBenchmarkShape(m: k, n: 64, k: rows, transposeA: true),
+            GEMMBenchmarkShape(m: rows, n: k, k: 64, transposeB: true),
+        ]
+        let kernel = PackedGEMM(threads: threads)
+        var stopwatches = shapes.map { GEMMStopwatch(shape: $0, minimumRepeatSeconds: 0.1) }
+        for index in stopwatches.indices { stopwatches[index].run(kernel) }
+        // Layer and bare products interleaved repeat by repeat, so that load elsewhere on the
+        // machine hurts both alike; the best repeat of each is reported.
         var bestForward = 0.0, bestBackward = 0.0
+        var gemm = [Double](repeating: 0, count: shapes.count)
         for _ in 0..<repeats {
             var forwardSeconds = 0.0, backwardSeconds = 0.0, iterations = 0
             repeat {
@@ -153,18 +167,7 @@ enum ConvolutionTiming {
             } while forwardSeconds + backwardSeconds < 0.2
             bestForward = max(bestForward, forwardFlops * Double(iterations) / forwardSeconds / 1e9)
             bestBackward = max(bestBackward, 2 * forwardFlops * Double(iterations) / backwardSeconds / 1e9)
-        }
-        let rows = layer.examplesPerChunk(batch: batch) * layer.outputShape.pixelCount
-        let k = layer.patches.patchSize
-        let shapes = [
-            GEMMBenchmarkShape(m: rows, n: 64, k: k),
-            GEMMBenchmarkShape(m: k, n: 64, k: rows, transposeA: true),
-            GEMMBenchmarkShape(m: rows, n: k, k: 64, transposeB: true),
-        ]
-        let kernel = PackedGEMM(threads: threads)
-        let gemm = shapes.map { shape -> Double in
-            var stopwatch = GEMMStopwatch(shape: shape)
-            return stopwatch.bestGFLOPS([kernel], repeats: repeats)[0]
+            for index in stopwatches.indices { gemm[index] = max(gemm[index], stopwatches[index].measureOnce(kernel)) }
         }
         // The two backward products have equal flop counts: their joint rate is the harmonic mean.
         return LayerFigures(input: input, batch: batch, forward: bestForward, backward: bestBackward,

@@ -30,28 +30,39 @@ public struct ConvolutionPatches: Sendable, Hashable {
     /// Rows of the patch matrix per example: output pixels, `OH·OW`.
     public var rowsPerExample: Int { output.pixelCount }
 
+    /// The kernel columns `kx` whose input column `firstX + kx` lies inside the input.
+    @inline(__always)
+    private func insideColumns(firstX: Int) -> Range<Int> {
+        max(0, -firstX)..<min(window.width, input.width - firstX)
+    }
+
     /// Writes the patch rows of examples `examples` of `source` (NHWC, `input.size` floats per
     /// example) to `patches`, `examples.count·rowsPerExample` rows of `patchSize` floats.
+    ///
+    /// One kernel row of a patch is one contiguous run of the input (the pixels
+    /// (iy, ix…ix + kw − 1) with all their channels, NHWC), so each kernel row is one copy of its
+    /// inside part between zero fills for the padding.
     public func gather(_ source: UnsafePointer<Float>, examples: Range<Int>, into patches: UnsafeMutablePointer<Float>) {
         let channels = input.channels, stride = window.stride, padding = window.padding
+        let kernelRowSize = window.width * channels
         var row = patches
         for example in examples {
             let image = source + example * input.size
             for outputY in 0..<output.height {
                 for outputX in 0..<output.width {
+                    let firstX = outputX * stride - padding
+                    let inside = insideColumns(firstX: firstX)
                     for kernelY in 0..<window.height {
                         let inputY = outputY * stride - padding + kernelY
-                        let rowInside = inputY >= 0 && inputY < input.height
-                        for kernelX in 0..<window.width {
-                            let inputX = outputX * stride - padding + kernelX
-                            if rowInside && inputX >= 0 && inputX < input.width {
-                                let pixel = image + (inputY * input.width + inputX) * channels
-                                if channels == 1 { row.pointee = pixel.pointee } else { row.update(from: pixel, count: channels) }
-                            } else {
-                                row.update(repeating: 0, count: channels)
-                            }
-                            row += channels
+                        if inputY >= 0 && inputY < input.height && !inside.isEmpty {
+                            row.update(repeating: 0, count: inside.lowerBound * channels)
+                            let run = image + (inputY * input.width + firstX + inside.lowerBound) * channels
+                            (row + inside.lowerBound * channels).update(from: run, count: inside.count * channels)
+                            (row + inside.upperBound * channels).update(repeating: 0, count: (window.width - inside.upperBound) * channels)
+                        } else {
+                            row.update(repeating: 0, count: kernelRowSize)
                         }
+                        row += kernelRowSize
                     }
                 }
             }
@@ -64,22 +75,22 @@ public struct ConvolutionPatches: Sendable, Hashable {
     public func scatterAdd(_ patchGradient: UnsafePointer<Float>, examples: Range<Int>,
                            into destination: UnsafeMutablePointer<Float>) {
         let channels = input.channels, stride = window.stride, padding = window.padding
+        let kernelRowSize = window.width * channels
         var row = patchGradient
         for example in examples {
             let image = destination + example * input.size
             for outputY in 0..<output.height {
                 for outputX in 0..<output.width {
+                    let firstX = outputX * stride - padding
+                    let inside = insideColumns(firstX: firstX)
                     for kernelY in 0..<window.height {
                         let inputY = outputY * stride - padding + kernelY
-                        let rowInside = inputY >= 0 && inputY < input.height
-                        for kernelX in 0..<window.width {
-                            let inputX = outputX * stride - padding + kernelX
-                            if rowInside && inputX >= 0 && inputX < input.width {
-                                let pixel = image + (inputY * input.width + inputX) * channels
-                                for channel in 0..<channels { pixel[channel] += row[channel] }
-                            }
-                            row += channels
+                        if inputY >= 0 && inputY < input.height && !inside.isEmpty {
+                            let run = image + (inputY * input.width + firstX + inside.lowerBound) * channels
+                            let gradient = row + inside.lowerBound * channels
+                            for index in 0..<(inside.count * channels) { run[index] += gradient[index] }
                         }
+                        row += kernelRowSize
                     }
                 }
             }
