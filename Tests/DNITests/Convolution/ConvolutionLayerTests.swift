@@ -123,6 +123,13 @@ import Testing
         let layer = MaxPooling2D(input: shape, window: window)
         let input = Self.randomInput(shape, batch: 3, seed: UInt64(50 + index))
         #expect(layer.forward(input, mode: .inference) == ConvolutionOracle.maxPool(input, shape: shape, window: window))
+        // A smaller batch after a larger one reuses a prefix of the winners buffer; every output
+        // gradient still lands on one input element.
+        let smaller = Self.randomInput(shape, batch: 2, seed: UInt64(55 + index))
+        #expect(layer.forward(smaller, mode: .training) == ConvolutionOracle.maxPool(smaller, shape: shape, window: window))
+        let ones = Matrix(rows: 2, columns: layer.outputSize, repeating: 1)
+        let gradient = layer.backward(ones, needsInputGradient: true)
+        #expect(gradient.storage.reduce(0, +) == Float(ones.count))
     }
 
     @Test(arguments: 0..<poolingCases.count)

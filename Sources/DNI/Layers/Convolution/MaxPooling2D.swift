@@ -38,7 +38,7 @@ public final class MaxPooling2D: Layer {
                      "MaxPooling2D expects \(inputShape) = \(inputSize) features, got \(input.columns)")
         let batch = input.rows
         output.resize(rows: batch, columns: outputSize)
-        if winners.count != batch * outputSize {
+        if winners.count < batch * outputSize {  // grows only: a smaller batch uses a prefix
             winners = [Int32](repeating: 0, count: batch * outputSize)
         }
         let outputShape = self.outputShape, inputSize = self.inputSize
