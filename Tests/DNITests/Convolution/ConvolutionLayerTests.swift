@@ -17,6 +17,8 @@ import Testing
         (SpatialShape(height: 6, width: 5, channels: 3), SlidingWindow(size: 5, stride: 2, padding: 2), 4),
         (SpatialShape(height: 4, width: 7, channels: 2), SlidingWindow(height: 2, width: 3, stride: 2, padding: 0), 3),
         (SpatialShape(height: 3, width: 3, channels: 4), SlidingWindow(size: 1), 5),
+        // 8 channels, stride 1, square: the input gradient is a convolution of δ (transposedPatches).
+        (SpatialShape(height: 4, width: 5, channels: 8), SlidingWindow(size: 3, stride: 1, padding: 1), 3),
     ]
 
     static func randomInput(_ shape: SpatialShape, batch: Int, seed: UInt64) -> Matrix {
@@ -85,6 +87,27 @@ import Testing
         #expect(ConvolutionOracle.maxDifference(chunkedInputGradient, wholeInputGradient) < 1e-5)
         #expect(ConvolutionOracle.maxDifference(chunked.weight.gradient, whole.weight.gradient) < 1e-5)
         #expect(ConvolutionOracle.maxDifference(chunked.bias!.gradient, whole.bias!.gradient) < 1e-6)
+    }
+
+    /// The two ways of computing ∂ℓ/∂x — col2im(δ·Wᵀ) and δ convolved with the flipped kernel —
+    /// agree for every padding a 3×3 kernel allows, with the second chunked hard.
+    @Test(arguments: [0, 1, 2])
+    func inputGradientRoutesAgree(_ padding: Int) {
+        let shape = SpatialShape(height: 6, width: 5, channels: 3), window = SlidingWindow(size: 3, stride: 1, padding: padding)
+        var first = SeededGenerator(seed: 8), second = SeededGenerator(seed: 8)
+        let byConvolution = Convolution2D(input: shape, filters: 4, window: window, maximumPatchElements: 100,
+                                          inputGradientByConvolution: true, generator: &first)
+        let byScatter = Convolution2D(input: shape, filters: 4, window: window, inputGradientByConvolution: false,
+                                      generator: &second)
+        #expect(byConvolution.transposedPatches != nil && byScatter.transposedPatches == nil)
+        let input = Self.randomInput(shape, batch: 3, seed: 9)
+        let gradient = Self.randomInput(byScatter.outputShape, batch: 3, seed: 10)
+        _ = byConvolution.forward(input, mode: .training)
+        _ = byScatter.forward(input, mode: .training)
+        let expected = byScatter.backward(gradient, needsInputGradient: true)
+        let actual = byConvolution.backward(gradient, needsInputGradient: true)
+        #expect(ConvolutionOracle.maxDifference(actual, expected) < 1e-5)
+        #expect(ConvolutionOracle.maxDifference(byConvolution.weight.gradient, byScatter.weight.gradient) < 1e-5)
     }
 
     /// col2im is the adjoint of im2col: ⟨gather(x), G⟩ = ⟨x, scatter(G)⟩.

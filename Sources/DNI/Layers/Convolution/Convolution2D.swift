@@ -17,7 +17,15 @@ import Linalg
 /// inputs with a 5×5 kernel make 1,600 floats per output pixel: 320 MB for a batch of 256).
 /// Backward gathers P again chunk by chunk, except for the chunk still in the buffer from
 /// forward. The default budget, 2²⁰ floats (4 MB), measured best of 2¹⁸, 2²⁰, 2²¹ and 2²³ on
-/// the paper's CNN step (`dni bench conv`, samples per CPU-second: 2²³ was 12% slower). Every buffer is owned by the layer and reused: a warmed-up step allocates nothing.
+/// the paper's CNN step (`dni bench conv`, samples per CPU-second: 2²³ was 12% slower).
+/// Every buffer is owned by the layer and reused: a warmed-up step allocates nothing.
+///
+/// With stride 1, a square kernel and at least 8 input channels (the paper's 14×14×64 and
+/// 7×7×64 layers), ∂ℓ/∂x is computed instead as a convolution of δ with the flipped kernel,
+/// W′[(ky, kx, f), c] = W[(kh−1−ky, kw−1−kx, c), f], padding kh − 1 − p: the same arithmetic as
+/// col2im(δ·Wᵀ), but a product with a long inner dimension (kh·kw·filters instead of filters)
+/// written straight into the NHWC input gradient, with no `[rows, kh·kw·C]` intermediate and no
+/// scatter pass (``transposedPatches``).
 public final class Convolution2D: Layer {
     /// The input of one example.
     public let inputShape: SpatialShape
@@ -38,6 +46,9 @@ public final class Convolution2D: Layer {
     public let patches: ConvolutionPatches
     /// Upper bound on the floats of one chunk's patch matrix (at least one example is taken).
     public let maximumPatchElements: Int
+    /// The im2col geometry of δ when the input gradient is computed as a convolution of δ with
+    /// the flipped kernel; nil when it is col2im(δ·Wᵀ).
+    public let transposedPatches: ConvolutionPatches?
 
     public var inputSize: Int { inputShape.size }
     public var outputSize: Int { outputShape.size }
@@ -49,15 +60,21 @@ public final class Convolution2D: Layer {
     private var savedInput = Matrix.empty
     private var preActivationGradient = Matrix.empty
     private var patchMatrix = Matrix.empty
+    /// col2im route: δ·Wᵀ of a chunk; transposed route: the patches of δ of a chunk.
     private var patchGradient = Matrix.empty
+    /// W′, `[kh·kw·filters, C]`, for the transposed route.
+    private var flippedWeight = Matrix.empty
     /// The examples of `savedInput` whose patches `patchMatrix` holds, if any.
     private var gatheredExamples: Range<Int>?
 
     /// A convolution of `input` with `filters` kernels placed by `window`; weights drawn from
     /// `initialization` with fan-in `kh·kw·C` and fan-out `filters`, bias zero.
+    /// `inputGradientByConvolution` chooses how ∂ℓ/∂x is computed (see the type's
+    /// documentation): nil picks the convolution of δ when it applies (stride 1, square kernel,
+    /// C ≥ 8), true requires it, false forces col2im.
     public init(input: SpatialShape, filters: Int, window: SlidingWindow, bias: Bool = true,
                 initialization: WeightInitialization = .he, activation: ActivationFunction? = nil,
-                maximumPatchElements: Int = 1 << 20,
+                maximumPatchElements: Int = 1 << 20, inputGradientByConvolution: Bool? = nil,
                 generator: inout SeededGenerator, engine: GEMMEngine = .default) {
         precondition(filters > 0, "a convolution needs at least one filter")
         precondition(maximumPatchElements > 0, "maximumPatchElements must be positive")
@@ -68,6 +85,18 @@ public final class Convolution2D: Layer {
         self.activation = activation
         self.engine = engine
         self.maximumPatchElements = maximumPatchElements
+        let convolutionApplies = window.stride == 1 && window.height == window.width
+        precondition(inputGradientByConvolution != true || convolutionApplies,
+                     "the input gradient is a convolution of δ only for stride 1 and a square kernel")
+        if inputGradientByConvolution ?? (convolutionApplies && input.channels >= 8) {
+            let transposedWindow = SlidingWindow(size: window.height, stride: 1, padding: window.height - 1 - window.padding)
+            let geometry = ConvolutionPatches(input: outputShape, window: transposedWindow)
+            precondition(geometry.output.height == input.height && geometry.output.width == input.width,
+                         "the transposed convolution must give back the input's size")
+            transposedPatches = geometry
+        } else {
+            transposedPatches = nil
+        }
         let patchSize = window.height * window.width * input.channels
         weight = Parameter(name: "weight",
                            value: initialization.matrix(fanIn: patchSize, fanOut: filters, using: &generator))
@@ -161,7 +190,8 @@ public final class Convolution2D: Layer {
         if let bias {
             delta.reshaped(rows: batch * pixels, columns: filters).sumRows(scale: scale, into: &bias.gradient)
         }
-        if needsInputGradient {
+        let scatters = needsInputGradient && transposedPatches == nil
+        if scatters {
             inputGradient.resize(rows: batch, columns: inputSize)
             inputGradient.fill(0)
         }
@@ -173,11 +203,56 @@ public final class Convolution2D: Layer {
             if gatheredExamples != examples { gather(savedInput, examples) }
             accumulateWeightGradient(delta, examples, scale: scale, overwrite: isFirst)
             isFirst = false
-            if needsInputGradient { scatterInputGradient(delta, examples) }
+            if scatters { scatterInputGradient(delta, examples) }
         }
+        if needsInputGradient, let transposedPatches { convolveInputGradient(delta, transposedPatches) }
         savedInput = .empty
         gatheredExamples = nil
         return needsInputGradient ? inputGradient : .empty
+    }
+
+    /// ∂ℓ/∂x = δ ⊛ W′ (the flipped kernel), chunk by chunk, straight into `inputGradient`.
+    private func convolveInputGradient(_ delta: Matrix, _ geometry: ConvolutionPatches) {
+        let batch = delta.rows, channels = inputShape.channels, filters = self.filters
+        let kernelHeight = window.height, kernelWidth = window.width
+        flippedWeight.resize(rows: kernelHeight * kernelWidth * filters, columns: channels)
+        weight.value.withUnsafeBufferPointer { w in
+            flippedWeight.withUnsafeMutableBufferPointer { flipped in
+                for kernelY in 0..<kernelHeight {
+                    for kernelX in 0..<kernelWidth {
+                        let sourceRow = ((kernelHeight - 1 - kernelY) * kernelWidth + (kernelWidth - 1 - kernelX)) * channels
+                        let destinationRow = (kernelY * kernelWidth + kernelX) * filters
+                        for filter in 0..<filters {
+                            let destination = flipped.baseAddress! + (destinationRow + filter) * channels
+                            for channel in 0..<channels { destination[channel] = w[(sourceRow + channel) * filters + filter] }
+                        }
+                    }
+                }
+            }
+        }
+        inputGradient.resize(rows: batch, columns: inputSize)
+        let perExample = geometry.rowsPerExample * geometry.patchSize
+        let chunk = max(1, min(batch, maximumPatchElements / max(1, perExample)))
+        let kernel = engine.kernel, patchSize = geometry.patchSize, inputSize = self.inputSize
+        for start in stride(from: 0, to: batch, by: chunk) {
+            let examples = start..<min(batch, start + chunk)
+            let rows = examples.count * geometry.rowsPerExample
+            patchGradient.resize(rows: rows, columns: patchSize)
+            delta.withUnsafeBufferPointer { source in
+                patchGradient.withUnsafeMutableBufferPointer { patches in
+                    geometry.gather(source.baseAddress!, examples: examples, into: patches.baseAddress!)
+                }
+            }
+            patchGradient.withUnsafeBufferPointer { p in
+                flippedWeight.withUnsafeBufferPointer { w in
+                    inputGradient.withUnsafeMutableBufferPointer { x in
+                        kernel.multiply(transposeA: false, transposeB: false, m: rows, n: channels, k: patchSize,
+                                        alpha: 1, a: p.baseAddress!, lda: patchSize, b: w.baseAddress!, ldb: channels,
+                                        beta: 0, c: x.baseAddress! + start * inputSize, ldc: channels)
+                    }
+                }
+            }
+        }
     }
 
     /// ∂L/∂W (+)= scale·Pᵀ·δ[rows of examples].
