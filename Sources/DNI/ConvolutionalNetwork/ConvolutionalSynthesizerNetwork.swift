@@ -96,6 +96,20 @@ public final class ConvolutionalSynthesizerNetwork {
         layers = Sequential(stack)
     }
 
+    /// A synthesizer sharing `other`'s parameters (and batch-norm running statistics), with
+    /// buffers and a condition layer of its own (see ``Layer/makeReplica()``).
+    private init(replicating other: ConvolutionalSynthesizerNetwork) {
+        activationShape = other.activationShape
+        conditionSize = other.conditionSize
+        layers = other.layers.replica()
+        conditionChannels = other.conditionSize > 0 ? layers.layers.first as? ConditionChannels : nil
+    }
+
+    /// A replica for one more batch in flight: same parameters, its own buffers.
+    public func makeReplica() -> ConvolutionalSynthesizerNetwork {
+        ConvolutionalSynthesizerNetwork(replicating: self)
+    }
+
     /// The trainable parameters of every layer.
     public var parameters: [Parameter] { layers.parameters }
 

@@ -110,6 +110,42 @@ import Testing
         #expect(ConvolutionOracle.maxDifference(byConvolution.weight.gradient, byScatter.weight.gradient) < 1e-5)
     }
 
+    /// A replica shares the parameters and keeps its own saved state: two batches in flight
+    /// through a layer and its replica give what one batch at a time gives.
+    @Test func replicasShareParametersAndKeepTheirOwnState() {
+        let shape = SpatialShape(height: 5, width: 5, channels: 8)
+        var generator = SeededGenerator(seed: 11)
+        let convolution = Convolution2D(input: shape, filters: 4, window: SlidingWindow(size: 3, padding: 1),
+                                        activation: .relu, generator: &generator)
+        let condition = ConditionChannels(input: shape, conditionSize: 2)
+        let layers: [any Layer] = [
+            convolution, MaxPooling2D(input: shape, window: SlidingWindow(size: 3, stride: 2, padding: 1)),
+            AveragePooling2D(input: shape, window: SlidingWindow(size: 2, stride: 2)),
+            ChannelBatchNormalization(shape: shape, activation: .relu), condition,
+        ]
+        let first = Self.randomInput(shape, batch: 3, seed: 12), second = Self.randomInput(shape, batch: 3, seed: 13)
+        let labels = Matrix([[1, 0], [0, 1], [1, 0]])
+        for layer in layers {
+            let replica = layer.makeReplica()
+            #expect(replica !== layer)
+            #expect(zip(replica.parameters, layer.parameters).allSatisfy { $0 === $1 } && replica.parameters.count == layer.parameters.count)
+            condition.condition = labels
+            (replica as? ConditionChannels)?.condition = labels
+            let gradient = Self.randomInput(SpatialShape(height: 1, width: 1, channels: layer.outputSize), batch: 3, seed: 14)
+            // One batch at a time through the layer alone…
+            let expectedFirst = layer.forward(first, mode: .probe)
+            let expectedFirstGradient = layer.backward(gradient, needsInputGradient: true)
+            let expectedSecond = layer.forward(second, mode: .probe)
+            let expectedSecondGradient = layer.backward(gradient, needsInputGradient: true)
+            // …and both in flight, the second through the replica.
+            let outputFirst = layer.forward(first, mode: .probe)
+            let outputSecond = replica.forward(second, mode: .probe)
+            #expect(outputFirst == expectedFirst && outputSecond == expectedSecond, "\(type(of: layer))")
+            #expect(replica.backward(gradient, needsInputGradient: true) == expectedSecondGradient, "\(type(of: layer))")
+            #expect(layer.backward(gradient, needsInputGradient: true) == expectedFirstGradient, "\(type(of: layer))")
+        }
+    }
+
     /// col2im is the adjoint of im2col: ⟨gather(x), G⟩ = ⟨x, scatter(G)⟩.
     @Test(arguments: 0..<geometries.count)
     func scatterIsTheAdjointOfGather(_ index: Int) {

@@ -41,6 +41,22 @@ import Testing
         #expect(prediction.storage.allSatisfy { $0 == 0 })
     }
 
+    /// A synthesizer replica shares the parameters and has its own condition layer.
+    @Test func synthesizerReplicaSharesParameters() {
+        var generator = SeededGenerator(seed: 3)
+        let synthesizer = ConvolutionalSynthesizerNetwork(
+            activationShape: SpatialShape(height: 4, width: 4, channels: 3), conditionSize: 10,
+            configuration: ConvolutionalSynthesizerConfiguration(hiddenLayers: 1, filters: 4, zeroInitialization: false),
+            generator: &generator)
+        let replica = synthesizer.makeReplica()
+        #expect(zip(replica.parameters, synthesizer.parameters).allSatisfy { $0 === $1 })
+        #expect(replica.conditionChannels != nil && replica.conditionChannels !== synthesizer.conditionChannels)
+        let activation = Matrix.randomNormal(rows: 2, columns: 48, standardDeviation: 1, using: &generator)
+        let labels = oneHotMatrix(labels: [2, 7], classCount: 10)
+        #expect(replica.predict(activation: activation, condition: labels, mode: .probe)
+                == synthesizer.predict(activation: activation, condition: labels, mode: .probe))
+    }
+
     /// The whole conditioned stack (label channels → conv → batch norm + ReLU → conv) against
     /// finite differences, with a random output layer so that every gradient is non-trivial.
     @Test func conditionedSynthesizerGradient() {

@@ -42,6 +42,8 @@ public final class AveragePooling2D: Layer {
         }
     }
 
+    public func makeReplica() -> any Layer { AveragePooling2D(input: inputShape, window: window) }
+
     public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
         precondition(input.columns == inputSize,
                      "AveragePooling2D expects \(inputShape) = \(inputSize) features, got \(input.columns)")

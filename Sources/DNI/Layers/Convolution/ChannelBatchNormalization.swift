@@ -30,6 +30,19 @@ public final class ChannelBatchNormalization: Layer {
                                                 activation: activation)
     }
 
+    /// A layer around `normalization` (a replica sharing γ, β and the running statistics).
+    private init(shape: SpatialShape, normalization: BatchNormalization) {
+        self.shape = shape
+        self.normalization = normalization
+    }
+
+    public func makeReplica() -> any Layer {
+        guard let replica = normalization.makeReplica() as? BatchNormalization else {
+            preconditionFailure("a BatchNormalization replica is a BatchNormalization")
+        }
+        return ChannelBatchNormalization(shape: shape, normalization: replica)
+    }
+
     public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
         precondition(input.columns == inputSize,
                      "ChannelBatchNormalization expects \(shape) = \(inputSize) features, got \(input.columns)")

@@ -32,6 +32,9 @@ public final class ConditionChannels: Layer {
         self.conditionSize = conditionSize
     }
 
+    /// A layer of the same shapes with a condition of its own (empty: set it before forward).
+    public func makeReplica() -> any Layer { ConditionChannels(input: inputShape, conditionSize: conditionSize) }
+
     public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
         precondition(input.columns == inputSize,
                      "ConditionChannels expects \(inputShape) = \(inputSize) features, got \(input.columns)")

@@ -104,6 +104,23 @@ public final class Convolution2D: Layer {
         parameters = [weight] + (self.bias.map { [$0] } ?? [])
     }
 
+    /// A layer sharing `other`'s parameters and geometry, with buffers of its own.
+    private init(replicating other: Convolution2D) {
+        inputShape = other.inputShape
+        outputShape = other.outputShape
+        window = other.window
+        weight = other.weight
+        bias = other.bias
+        parameters = other.parameters
+        activation = other.activation
+        engine = other.engine
+        patches = other.patches
+        maximumPatchElements = other.maximumPatchElements
+        transposedPatches = other.transposedPatches
+    }
+
+    public func makeReplica() -> any Layer { Convolution2D(replicating: self) }
+
     /// Examples per chunk for a batch of `batch`: as many whole examples as fit in
     /// `maximumPatchElements` patch floats, at least one. The patch matrix of a chunk is
     /// `[examples·OH·OW, kh·kw·C]`, the m × k of the forward product.

@@ -33,6 +33,8 @@ public final class MaxPooling2D: Layer {
         self.outputShape = window.outputShape(for: input, channels: input.channels)
     }
 
+    public func makeReplica() -> any Layer { MaxPooling2D(input: inputShape, window: window) }
+
     public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
         precondition(input.columns == inputSize,
                      "MaxPooling2D expects \(inputShape) = \(inputSize) features, got \(input.columns)")
