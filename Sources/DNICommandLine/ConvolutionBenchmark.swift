@@ -62,38 +62,39 @@ extension DNICommand.Bench {
         }
 
         func run() throws {
+            let output = CommandOutput.process
             let engine = GEMMEngine.builtin(threads: threads)
             let batches = parsedBatchSizes ?? [64, 256]
             if !skipLayers {
                 if !json {
-                    print("Convolution2D 5×5/1 pad 2, 64 filters, no bias; built-in GEMM (\(GEMMInstructionSet.best.rawValue)), "
+                    output.line("Convolution2D 5×5/1 pad 2, 64 filters, no bias; built-in GEMM (\(GEMMInstructionSet.best.rawValue)), "
                           + "\(threads) thread(s); best of \(repeats); GFLOP/s")
-                    print(pad("input", 11) + pad("batch", 7) + pad("forward", 9) + pad("gemm", 8) + pad("ratio", 7)
+                    output.line(pad("input", 11) + pad("batch", 7) + pad("forward", 9) + pad("gemm", 8) + pad("ratio", 7)
                           + pad("backward", 10) + pad("gemm", 8) + pad("ratio", 7) + "gemm shapes (m×n×k)")
                 }
                 for input in [SpatialShape(height: 28, width: 28, channels: 1), SpatialShape(height: 14, width: 14, channels: 64)] {
                     for batch in batches {
                         let figures = ConvolutionTiming.measureLayer(input: input, batch: batch, engine: engine,
                                                                      threads: threads, repeats: repeats)
-                        print(json ? figures.jsonLine(threads: threads) : figures.tableLine)
+                        output.line(json ? figures.jsonLine(threads: threads) : figures.tableLine)
                     }
                 }
             }
             if !skipStep {
                 if !json {
-                    print("paper's CNN (3 × conv 5×5/64 + BN + ReLU + max-pool 3×3/2, linear classifier), backprop, "
+                    output.line("paper's CNN (3 × conv 5×5/64 + BN + ReLU + max-pool 3×3/2, linear classifier), backprop, "
                           + "Adam; \(threads) thread(s); best of \(repeats) × \(steps) steps")
-                    print(pad("batch", 7) + pad("samples/s", 11) + "samples per CPU-second")
+                    output.line(pad("batch", 7) + pad("samples/s", 11) + "samples per CPU-second")
                 }
                 for batch in batches {
                     let (samples, perCPUSecond) = ConvolutionTiming.measureTrainingStep(
                         batch: batch, engine: engine, steps: steps, repeats: repeats)
                     if json {
-                        print(#"{"event":"cnn_step","peer":"swift","batch_size":\#(batch),"threads":\#(threads),"#
+                        output.line(#"{"event":"cnn_step","peer":"swift","batch_size":\#(batch),"threads":\#(threads),"#
                               + #""steps":\#(steps),"samples_per_second":\#(ConvolutionTiming.format(samples, 1)),"#
                               + #""samples_per_cpu_second":\#(ConvolutionTiming.format(perCPUSecond, 1))}"#)
                     } else {
-                        print(pad("\(batch)", 7) + pad(ConvolutionTiming.format(samples, 1), 11)
+                        output.line(pad("\(batch)", 7) + pad(ConvolutionTiming.format(samples, 1), 11)
                               + ConvolutionTiming.format(perCPUSecond, 1))
                     }
                 }
