@@ -58,7 +58,9 @@ let package = Package(
         // Runs under mpirun: ping-pong, ring, message costs, and the dead-rank case (docs/mpi.md).
         .executableTarget(name: "dni-mpi-smoke", dependencies: ["DNIMPI"]),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "CLinalgKernels"]),
-        .testTarget(name: "DNITests", dependencies: ["DNI", "Linalg", "CZlib"]),
+        .testTarget(name: "DNITests", dependencies: ["DNI", "Linalg", "CZlib", "CMallocCounter"]),
+        // Test support: per-thread malloc counts, so tests can check that warm steps allocate nothing.
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(name: "DNICommandLineTests", dependencies: ["DNICommandLine", "DNI"]),
         // Empty without the trait; with it: swift test --traits MPI --filter DNIMPITests.
         .testTarget(name: "DNIMPITests", dependencies: ["DNIMPI"]),
