@@ -9,7 +9,14 @@
 #include "CMallocCounter.h"
 #include <stdlib.h>
 
-#if defined(__linux__) && defined(__GLIBC__)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define DNI_SANITIZED 1
+#endif
+#endif
+
+// Under a sanitizer, whose runtime owns malloc, nothing is replaced (the count reads -1).
+#if defined(__linux__) && defined(__GLIBC__) && !defined(DNI_SANITIZED)
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *pointer, size_t size);
