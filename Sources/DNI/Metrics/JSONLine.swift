@@ -116,6 +116,7 @@ extension TrainingSummary {
         if test.exactAccuracy != nil { line.append("test_bit_accuracy", test.accuracy) }
         line.append("seconds", seconds)
         line.append("samples_per_second", samplesPerSecond)
+        for (key, value) in additionalFields.sorted(by: { $0.key < $1.key }) { line.append(key, value) }
         return line
     }
 }

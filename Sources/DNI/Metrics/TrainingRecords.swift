@@ -44,6 +44,9 @@ public struct TrainingSummary: Sendable, Equatable {
     public var seconds: Double
     /// Training examples processed per second of training.
     public var samplesPerSecond: Double
+    /// Task-specific summary fields (recurrent tasks: `max_length_solved`, `test_bpc`, `steps`…),
+    /// written after the common ones in key order.
+    public var additionalFields: [String: Double] = [:]
 }
 
 /// What a training run reports as it goes.
