@@ -6,6 +6,9 @@ import Linalg
 enum TaskName: String, ExpressibleByArgument, CaseIterable {
     case addition
     case mnist
+    case copy
+    case repeatCopy = "repeat-copy"
+    case text
 }
 
 /// Options shared by `dni train` and `dni compare`. Unset options take the task's defaults.
@@ -84,6 +87,8 @@ struct TrainingArguments: ParsableArguments {
 
     @Flag(help: "Write JSON Lines (one object per epoch, then a summary) instead of text.")
     var json = false
+
+    @OptionGroup(title: "Recurrent tasks (copy, repeat-copy, text)") var recurrent: RecurrentArguments
 
     /// The addition experiment for `method` with every given option applied.
     func additionExperiment(method: TrainingMethod) throws -> AdditionExperiment {
@@ -179,6 +184,8 @@ struct TrainingArguments: ParsableArguments {
             let experiments = try methods.map { try mnistExperiment(method: $0) }
             let mnist = try MNISTDataset.load(directory: data)
             return experiments.map { .mnist($0, mnist) }
+        case .copy, .repeatCopy, .text:
+            return try recurrentPlans(for: methods)
         }
     }
 }
@@ -200,11 +207,13 @@ extension MNISTExperiment: TrainableExperiment {}
 enum ExperimentPlan {
     case addition(AdditionExperiment)
     case mnist(MNISTExperiment, MNISTDataset)
+    case recurrent(RecurrentPlan)
 
     var method: TrainingMethod {
         switch self {
         case .addition(let experiment): experiment.method
         case .mnist(let experiment, _): experiment.method
+        case .recurrent(let plan): plan.experiment.method
         }
     }
 
@@ -212,6 +221,7 @@ enum ExperimentPlan {
         switch self {
         case .addition(let experiment): experiment.epochs
         case .mnist(let experiment, _): experiment.epochs
+        case .recurrent: 1
         }
     }
 
@@ -223,6 +233,8 @@ enum ExperimentPlan {
         case .mnist(let experiment, let mnist):
             try experiment.run(on: mnist, probeEvery: arguments.probeEvery, maxSteps: arguments.steps,
                                warmupSteps: arguments.warmup, engine: engine, onEvent: onEvent)
+        case .recurrent(let plan):
+            try plan.run(arguments: arguments, engine: engine, onEvent: onEvent)
         }
     }
 }
