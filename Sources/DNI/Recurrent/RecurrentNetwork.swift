@@ -91,7 +91,7 @@ public final class RecurrentNetwork {
         let loss = task.loss(logits: logits, gradient: &logitGradient)
         let outputGradients = readout.backward(logitGradient, needsInputGradient: true)
         if let synthesizer {
-            synthesizer.predict(states[steps], into: &prediction)
+            synthesizer.predict(states[steps], rememberingPredictionAt: states[0], into: &prediction)
             nextGradient.resize(rows: batchSize, columns: cell.stateSize)
             let scale = syntheticGradientScale
             prediction.map(into: &nextGradient) { scale * $0 }
@@ -106,7 +106,7 @@ public final class RecurrentNetwork {
         }
         cell.finishBackward(steps: steps)
         // nextGradient now holds δ₀ = ∂ℓ/∂s₀, the target for M at s₀.
-        let synthesizerLoss = synthesizer?.learn(state: states[0], target: nextGradient) ?? 0
+        let synthesizerLoss = synthesizer?.learn(target: nextGradient) ?? 0
         optimizer.update(trainableParameters)
         states.swapAt(0, steps)
         return WindowResult(loss: loss, synthesizerLoss: synthesizerLoss)

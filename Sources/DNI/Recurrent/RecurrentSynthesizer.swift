@@ -19,6 +19,11 @@ public final class RecurrentSynthesizer {
     /// Every trainable parameter, in layer order.
     public let parameters: [Parameter]
     private var errorBuffer = Matrix.empty
+    /// Linear synthesizer: the stacked states [s_T; s₀] and their predictions, one product for both.
+    private var stacked = Matrix.empty, stackedPrediction = Matrix.empty
+    /// The state whose prediction ``learn(target:)`` regresses (s₀ of the window).
+    private var rememberedState = Matrix.empty
+    private let engine: GEMMEngine
 
     /// A synthesizer for states of `stateSize` columns.
     public init(stateSize: Int, hiddenLayers: Int = 0, hiddenSize: Int = 1024, optimizer: any Optimizer,
@@ -33,6 +38,7 @@ public final class RecurrentSynthesizer {
         layers.append(Dense(inputSize: width, outputSize: stateSize, initialization: .zeros,
                             generator: &generator, engine: engine))
         self.layers = layers
+        self.engine = engine
         self.optimizer = optimizer
         self.parameters = layers.flatMap(\.parameters)
     }
@@ -42,6 +48,64 @@ public final class RecurrentSynthesizer {
         var activation = state
         for layer in layers { activation = layer.forward(activation, mode: .inference) }
         prediction.assign(activation)
+    }
+
+    /// ĝ = M(`finalState`) into `prediction`, and remembers `initialState` (s₀) and — for the linear
+    /// synthesizer — M(s₀) from the same product, for ``learn(target:)`` after the window's backward
+    /// pass. Both predictions use the same parameters, so this equals two separate forward passes.
+    /// `initialState` must not change before ``learn(target:)``.
+    public func predict(_ finalState: Matrix, rememberingPredictionAt initialState: Matrix, into prediction: inout Matrix) {
+        rememberedState = initialState
+        guard layers.count == 1 else {
+            predict(finalState, into: &prediction)
+            return
+        }
+        let rows = finalState.rows, columns = finalState.columns
+        precondition(initialState.rows == rows && initialState.columns == columns, "the two states must have the same shape")
+        stacked.resize(rows: 2 * rows, columns: columns)
+        stacked.withUnsafeMutableBufferPointer { d in
+            finalState.withUnsafeBufferPointer { d.baseAddress!.update(from: $0.baseAddress!, count: rows * columns) }
+            initialState.withUnsafeBufferPointer { (d.baseAddress! + rows * columns).update(from: $0.baseAddress!, count: rows * columns) }
+        }
+        let layer = layers[0]
+        engine.multiply(stacked, layer.weight.value, into: &stackedPrediction)
+        if let bias = layer.bias { stackedPrediction.addRowVector(bias.value) }
+        prediction.resize(rows: rows, columns: columns)
+        stackedPrediction.withUnsafeBufferPointer { p in
+            prediction.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: p.baseAddress!, count: rows * columns) }
+        }
+    }
+
+    /// One regression step of M at the remembered s₀ toward `target` (δ₀): as
+    /// ``learn(state:target:)``, reusing M(s₀) from ``predict(_:rememberingPredictionAt:into:)``
+    /// for the linear synthesizer. Returns ℓ = (1/B) Σₙ ½‖M(s₀ₙ) − δ₀ₙ‖².
+    @discardableResult
+    public func learn(target: Matrix) -> Double {
+        defer { rememberedState = .empty }
+        guard layers.count == 1 else { return learn(state: rememberedState, target: target) }
+        let rows = target.rows, columns = target.columns
+        precondition(stackedPrediction.rows == 2 * rows && rememberedState.rows == rows,
+                     "learn(target:) needs predict(_:rememberingPredictionAt:into:) first")
+        errorBuffer.resize(rows: rows, columns: columns)
+        var squares = 0.0
+        stackedPrediction.withUnsafeBufferPointer { p in
+            target.withUnsafeBufferPointer { t in
+                errorBuffer.withUnsafeMutableBufferPointer { e in
+                    let offset = rows * columns
+                    for i in 0..<(rows * columns) {
+                        let difference = p[offset + i] - t[i]
+                        e[i] = difference
+                        squares += Double(difference * difference)
+                    }
+                }
+            }
+        }
+        // ∂L/∂W = (1/B)·s₀ᵀ·(M(s₀) − δ₀), ∂L/∂b = (1/B)·Σₙ (M(s₀ₙ) − δ₀ₙ).
+        let layer = layers[0], scale = 1 / Float(rows)
+        engine.multiply(rememberedState, transposeA: true, errorBuffer, alpha: scale, into: &layer.weight.gradient)
+        if let bias = layer.bias { errorBuffer.sumRows(scale: scale, into: &bias.gradient) }
+        optimizer.update(parameters)
+        return 0.5 * squares / Double(max(1, rows))
     }
 
     /// One regression step of M toward `target` at `state`: ℓ = (1/B) Σₙ ½‖M(sₙ) − δₙ‖²

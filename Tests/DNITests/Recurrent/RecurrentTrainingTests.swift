@@ -56,4 +56,32 @@ import Testing
         }
         #expect(copy.curriculum.length >= 2 && copy.curriculum.maxLengthSolved >= 1, "after \(windows) windows: \(copy.progressDescription)")
     }
+
+    /// The linear synthesizer's one-product path (predict at s_T and s₀ together, learn from the
+    /// remembered M(s₀)) takes the same step as the plain Dense path (forward at s₀, backward).
+    @Test func stackedLinearSynthesizerMatchesTheDensePath() {
+        var generator = SeededGenerator(seed: 11)
+        let engine = GEMMEngine(kernel: ReferenceGEMM())
+        var first = SeededGenerator(seed: 12), second = SeededGenerator(seed: 12)
+        let fast = RecurrentSynthesizer(stateSize: 6, optimizer: SGD(learningRate: 0.5), generator: &first, engine: engine)
+        let plain = RecurrentSynthesizer(stateSize: 6, optimizer: SGD(learningRate: 0.5), generator: &second, engine: engine)
+        let finalState = Matrix.randomNormal(rows: 4, columns: 6, standardDeviation: 1, using: &generator)
+        let initialState = Matrix.randomNormal(rows: 4, columns: 6, standardDeviation: 1, using: &generator)
+        var prediction = Matrix.empty, expected = Matrix.empty
+        for _ in 0..<3 {
+            let target = Matrix.randomNormal(rows: 4, columns: 6, standardDeviation: 1, using: &generator)
+            fast.predict(finalState, rememberingPredictionAt: initialState, into: &prediction)
+            plain.predict(finalState, into: &expected)
+            #expect(prediction == expected)
+            let fastLoss = fast.learn(target: target)
+            let plainLoss = plain.learn(state: initialState, target: target)
+            #expect(abs(fastLoss - plainLoss) <= 1e-5 * max(1, plainLoss))
+        }
+        for (a, b) in zip(fast.parameters, plain.parameters) {
+            var difference = Matrix.empty
+            a.value.zip(b.value, into: &difference) { $0 - $1 }
+            #expect(difference.norm() <= 1e-5, "\(a.name)")
+            #expect(a.value.norm() > 0)
+        }
+    }
 }
