@@ -3,7 +3,8 @@
 
 The same experiment as `dni train --task copy` (Sources/DNI/Recurrent): B continuous streams of
 Copy episodes (N one-hot symbols over 8, a delimiter, N blank steps whose targets are the
-symbols), the 0.15-bit curriculum over the last 100 episodes of the current length, one
+symbols; each stream's first episode after a random 0..2N+1 blank steps, so the streams
+are out of phase), the 0.15-bit curriculum over the last 100 episodes of the current length, one
 nn.LSTM layer (forget-gate bias 1) with a linear readout, softmax cross-entropy averaged over
 the window's T*B rows (unscored rows count as zero), Adam. The state (h, c) is carried across
 windows and detached at each window's start.
@@ -49,6 +50,7 @@ class CopyStreams:
         self.length, self.solved = 1, 0
         self.recent, self.threshold, self.errors = recent, threshold, []
         self.episodes = [[] for _ in range(batch)]       # remaining (input, target, last, length)
+        self.started = [False] * batch                   # first episodes start out of phase
         self.bits = [0.0] * batch
         self.scored = [0] * batch
 
@@ -63,7 +65,12 @@ class CopyStreams:
         for _ in range(steps):
             for b in range(self.batch):
                 if not self.episodes[b]:
-                    self.episodes[b] = self.episode()[::-1]
+                    steps = self.episode()
+                    if not self.started[b]:
+                        blank = self.rng.randrange(2 * self.length + 2)
+                        steps = [(-1, -1, False, self.length)] * blank + steps
+                        self.started[b] = True
+                    self.episodes[b] = steps[::-1]
                 i, t, last, n = self.episodes[b].pop()
                 inputs.append(i)
                 targets.append(t)

@@ -34,9 +34,9 @@ done
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 rounds = sorted({r["round"] for r in rows})
-print("\nround  swift bptt  torch bptt  swift dni  torch dni  swift/torch bptt  swift/torch dni  dni/bptt swift  dni/bptt torch")
+print("\nround  swift bptt  torch bptt  swift dni  torch dni  swift/torch bptt  swift/torch dni  dni cost/bptt swift  dni cost/bptt torch")
 for k in rounds:
     w = {(r["peer"], r["name"]): r["windows_per_second"] for r in rows if r["round"] == k}
     sb, tb, sd, td = w[("swift", "bptt")], w[("torch", "bptt")], w[("swift", "dni")], w[("torch", "dni")]
-    print(f"{k:5d}  {sb:10.1f}  {tb:10.1f}  {sd:9.1f}  {td:9.1f}  {sb/tb:16.2f}  {sd/td:15.2f}  {sb/sd:14.2f}  {tb/td:14.2f}")
+    print(f"{k:5d}  {sb:10.1f}  {tb:10.1f}  {sd:9.1f}  {td:9.1f}  {sb/tb:16.2f}  {sd/td:15.2f}  {sb/sd:19.2f}  {tb/td:19.2f}")
 PY

@@ -10,7 +10,8 @@ import Linalg
 ///   (one of `maxRepeats` delimiter codes), then N·R blank inputs whose targets are the symbols
 ///   repeated R times, then one blank input whose target is an end marker. Input size
 ///   symbols + maxRepeats, output classes symbols + 1.
-/// Only the answer steps are scored. The error of an episode is its mean cross-entropy in bits per
+/// Each stream's first episode is preceded by a random number of blank, unscored steps, so that
+/// the streams are out of phase. Only the answer steps are scored. The error of an episode is its mean cross-entropy in bits per
 /// scored step (log₂ 8 = 3 bits is chance for a symbol).
 public final class CopyTask: RecurrentTask {
     public let name: String
@@ -56,9 +57,14 @@ public final class CopyTask: RecurrentTask {
 
     public func copy() -> any RecurrentTask { CopyTask(copying: self) }
 
-    /// Appends one episode at the curriculum's length to `steps`; returns that length.
-    private func makeEpisode(_ steps: inout [EpisodeStreams.Step]) -> Int {
+    /// Appends one episode at the curriculum's length to `steps`; returns that length. A stream's
+    /// first episode starts after 0…2N+1 blank, unscored steps (drawn at random), so that the
+    /// streams are out of phase.
+    private func makeEpisode(_ steps: inout [EpisodeStreams.Step], first: Bool) -> Int {
         let length = curriculum.length, symbols = self.symbols
+        if first {
+            for _ in 0..<generator.nextInt(below: 2 * length + 2) { steps.append(.init(input: -1, target: -1)) }
+        }
         let start = steps.count
         for _ in 0..<length {
             steps.append(.init(input: Int32(generator.nextInt(below: symbols)), target: -1))

@@ -118,8 +118,8 @@ public struct RecurrentExperiment: Sendable {
                                 syntheticGradientScale: syntheticGradientScale, generator: &generator, engine: engine)
     }
 
-    /// Trains for ``windows`` windows (or until the task stops early) and returns the summary,
-    /// with the task's fields (`max_length_solved`, `test_bpc`…) and `steps` (windows trained).
+    /// Trains for ``windows`` windows (or until the task stops early) and returns the summary
+    /// (its train loss is the mean over the last report interval), with the task's fields (`max_length_solved`, `test_bpc`…) and `steps` (windows trained).
     ///
     /// - Throws: ``InputError`` for bad settings or data; ``TrainingFailure`` when the loss
     ///   stops being finite (naming the window).
@@ -130,7 +130,7 @@ public struct RecurrentExperiment: Sendable {
         for _ in 0..<warmupWindows { network.trainWindow(on: task) }
         let clock = ContinuousClock()
         var seconds = 0.0
-        var lossSum = 0.0, synthesizerLossSum = 0.0, reportCount = 0, lastLoss = Double.nan
+        var lossSum = 0.0, synthesizerLossSum = 0.0, reportCount = 0, recentLoss = Double.nan
         var trained = 0
         for window in 1...windows {
             let start = clock.now
@@ -142,7 +142,6 @@ public struct RecurrentExperiment: Sendable {
                 throw TrainingFailure("the loss is \(result.loss) at window \(window) (\(method.rawValue), \(task.name)); try a smaller --learning-rate or --synthetic-gradient-scale")
             }
             lossSum += result.loss; synthesizerLossSum += result.synthesizerLoss; reportCount += 1
-            lastLoss = result.loss
             onEvent(.window(index: window, total: windows, loss: result.loss))
             if let probeEvery, window % probeEvery == 0 {
                 onEvent(.probe(network.probe(task: task, windows: probeHorizon, window: window)))
@@ -152,6 +151,7 @@ public struct RecurrentExperiment: Sendable {
                     window: window, trainLoss: lossSum / Double(reportCount),
                     synthesizerLoss: synthesizerLossSum / Double(reportCount),
                     progress: task.progressDescription, seconds: seconds)))
+                recentLoss = lossSum / Double(reportCount)
                 lossSum = 0; synthesizerLossSum = 0; reportCount = 0
             }
             if stop { break }
@@ -159,7 +159,7 @@ public struct RecurrentExperiment: Sendable {
         let (fields, test) = try task.finish(network: network)
         var summary = TrainingSummary(
             task: task.name, method: method, execution: "sequential", epochs: 1, seed: seed,
-            trainLoss: lastLoss, test: test, seconds: seconds,
+            trainLoss: recentLoss, test: test, seconds: seconds,
             samplesPerSecond: seconds > 0 ? Double(trained * batchSize * truncation) / seconds : 0)
         summary.additionalFields = fields.merging([
             "steps": Double(trained), "truncation": Double(truncation), "hidden": Double(hiddenSize),
