@@ -132,7 +132,7 @@ public final class LSTM: RecurrentCell {
     }
 
     public func backward(step: Int, outputGradients: Matrix, nextStateGradient: Matrix,
-                         stateGradient: inout Matrix, needsInputGradient: Bool) {
+                         stateGradient: inout Matrix, needsStateGradient: Bool, needsInputGradient: Bool) {
         let batch = self.batch, hidden = hiddenSize, input = inputSize, width = input + hidden
         precondition(nextStateGradient.rows == batch && nextStateGradient.columns == 2 * hidden,
                      "LSTM.backward: the state gradient must be [\(batch), \(2 * hidden)]")
@@ -169,11 +169,13 @@ public final class LSTM: RecurrentCell {
         // ∂ℓ/∂h_{t−1} = da·W_hᵀ (W_h: rows I..<I+H of W), written beside dc_{t−1}; ∂ℓ/∂x_t = da·W_xᵀ.
         gateGradients.withUnsafeBufferPointer { da in
             weight.value.withUnsafeBufferPointer { w in
-                stateGradient.withUnsafeMutableBufferPointer { dsPrevious in
+                if needsStateGradient {
+                    stateGradient.withUnsafeMutableBufferPointer { dsPrevious in
                     engine.multiplyBlocks(transposeB: true, m: batch, n: hidden, k: 4 * hidden,
                                           a: da.baseAddress! + first * 4 * hidden, lda: 4 * hidden,
                                           b: w.baseAddress! + input * 4 * hidden, ldb: 4 * hidden,
                                           c: dsPrevious.baseAddress!, ldc: 2 * hidden)
+                    }
                 }
                 if needsInputGradient {
                     inputGradients.withUnsafeMutableBufferPointer { dx in

@@ -35,17 +35,19 @@ public protocol RecurrentCell: AnyObject {
 
     /// Step t: reads x_t (block t of `inputs`) and s_t (`state`, `[B, stateSize]`), writes
     /// s_{t+1} into `nextState` (resized to `[B, stateSize]`) and y_t into block t of ``outputs``,
-    /// and saves what ``backward(step:outputGradients:nextStateGradient:stateGradient:needsInputGradient:)``
+    /// and saves what ``backward(step:outputGradients:nextStateGradient:stateGradient:needsStateGradient:needsInputGradient:)``
     /// of step t needs.
     func forward(step: Int, inputs: Matrix, state: Matrix, nextState: inout Matrix)
 
     /// Backward of step t, called for t = T−1 down to 0 after the forward steps: given
     /// dy_t = block t of `outputGradients` (`[T·B, outputSize]`) and dstate′ = ∂ℓ/∂s_{t+1}
-    /// (`nextStateGradient`, `[B, stateSize]`), writes ∂ℓ/∂s_t into `stateGradient` and, when
-    /// `needsInputGradient`, ∂ℓ/∂x_t into block t of ``inputGradients``. Parameter gradients are
-    /// written by ``finishBackward(steps:)``.
+    /// (`nextStateGradient`, `[B, stateSize]`), writes ∂ℓ/∂s_t into `stateGradient` — unless
+    /// `needsStateGradient` is false (step 0 of plain truncated BPTT, whose ∂ℓ/∂s₀ nobody reads;
+    /// then `stateGradient`'s contents are unspecified) — and, when `needsInputGradient`, ∂ℓ/∂x_t
+    /// into block t of ``inputGradients``. Parameter gradients are written by
+    /// ``finishBackward(steps:)``.
     func backward(step: Int, outputGradients: Matrix, nextStateGradient: Matrix,
-                  stateGradient: inout Matrix, needsInputGradient: Bool)
+                  stateGradient: inout Matrix, needsStateGradient: Bool, needsInputGradient: Bool)
 
     /// Writes every parameter's gradient, (1/(T·B)) Σ over the window's steps, from the saved
     /// steps 0..<`steps` after their backward ran.

@@ -49,7 +49,7 @@ extension RecurrentNetwork {
         probeNext.fill(0)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             cell.backward(step: t, outputGradients: outputGradients, nextStateGradient: probeNext,
-                          stateGradient: &probePrevious, needsInputGradient: false)
+                          stateGradient: &probePrevious, needsStateGradient: true, needsInputGradient: false)
             swap(&probeNext, &probePrevious)
         }
         cell.prepareWindow(steps: truncation, batch: batch)

@@ -11,7 +11,8 @@ import Linalg
 ///    or 0 (plain truncated BPTT);
 /// 4. backward through the window to δ₀ = ∂ℓ/∂s₀ (which includes λ·ĝ's effect);
 /// 5. DNI: M learns ½‖M(s₀) − δ₀‖² — δ₀ is the bootstrapped target for the prediction made at
-///    the previous window's end, whose last state is s₀;
+///    the previous window's end, whose last state is s₀ (the linear synthesizer regresses that
+///    very prediction; see ``RecurrentSynthesizer``);
 /// 6. one optimizer step on the core and the readout; s_T is carried to the next window.
 ///
 /// λ < 1 both damps the injected gradient and discounts the bootstrap (the target contains
@@ -91,7 +92,7 @@ public final class RecurrentNetwork {
         let loss = task.loss(logits: logits, gradient: &logitGradient)
         let outputGradients = readout.backward(logitGradient, needsInputGradient: true)
         if let synthesizer {
-            synthesizer.predict(states[steps], rememberingPredictionAt: states[0], into: &prediction)
+            synthesizer.predict(states[steps], rememberingFor: states[0], into: &prediction)
             nextGradient.resize(rows: batchSize, columns: cell.stateSize)
             let scale = syntheticGradientScale
             prediction.map(into: &nextGradient) { scale * $0 }
@@ -100,8 +101,10 @@ public final class RecurrentNetwork {
             nextGradient.fill(0)
         }
         for t in stride(from: steps - 1, through: 0, by: -1) {
+            // ∂ℓ/∂s₀ is read only by the synthesizer (its target): plain BPTT skips that product.
             cell.backward(step: t, outputGradients: outputGradients, nextStateGradient: nextGradient,
-                          stateGradient: &previousGradient, needsInputGradient: false)
+                          stateGradient: &previousGradient, needsStateGradient: t > 0 || synthesizer != nil,
+                          needsInputGradient: false)
             swap(&nextGradient, &previousGradient)
         }
         cell.finishBackward(steps: steps)

@@ -19,8 +19,11 @@ public final class RecurrentSynthesizer {
     /// Every trainable parameter, in layer order.
     public let parameters: [Parameter]
     private var errorBuffer = Matrix.empty
-    /// Linear synthesizer: the stacked states [s_T; s₀] and their predictions, one product for both.
-    private var stacked = Matrix.empty, stackedPrediction = Matrix.empty
+    /// Linear synthesizer: the prediction of the last ``predict(_:rememberingFor:into:)`` (made at
+    /// a window's end, s_T) and the one before it (made at the previous window's end = this
+    /// window's s₀), which ``learn(target:)`` regresses.
+    private var pendingPrediction = Matrix.empty, rememberedPrediction = Matrix.empty
+    private var hasRememberedPrediction = false
     /// The state whose prediction ``learn(target:)`` regresses (s₀ of the window).
     private var rememberedState = Matrix.empty
     private let engine: GEMMEngine
@@ -50,57 +53,50 @@ public final class RecurrentSynthesizer {
         prediction.assign(activation)
     }
 
-    /// ĝ = M(`finalState`) into `prediction`, and remembers `initialState` (s₀) and — for the linear
-    /// synthesizer — M(s₀) from the same product, for ``learn(target:)`` after the window's backward
-    /// pass. Both predictions use the same parameters, so this equals two separate forward passes.
-    /// `initialState` must not change before ``learn(target:)``.
-    public func predict(_ finalState: Matrix, rememberingPredictionAt initialState: Matrix, into prediction: inout Matrix) {
+    /// ĝ = M(`finalState`) into `prediction`, remembering what ``learn(target:)`` needs after the
+    /// window's backward pass: `initialState` (s₀, which must not change until then) and, for the
+    /// linear synthesizer, ĝ itself — the prediction the *next* window's target regresses.
+    public func predict(_ finalState: Matrix, rememberingFor initialState: Matrix, into prediction: inout Matrix) {
         rememberedState = initialState
-        guard layers.count == 1 else {
-            predict(finalState, into: &prediction)
-            return
-        }
-        let rows = finalState.rows, columns = finalState.columns
-        precondition(initialState.rows == rows && initialState.columns == columns, "the two states must have the same shape")
-        stacked.resize(rows: 2 * rows, columns: columns)
-        stacked.withUnsafeMutableBufferPointer { d in
-            finalState.withUnsafeBufferPointer { d.baseAddress!.update(from: $0.baseAddress!, count: rows * columns) }
-            initialState.withUnsafeBufferPointer { (d.baseAddress! + rows * columns).update(from: $0.baseAddress!, count: rows * columns) }
-        }
-        let layer = layers[0]
-        engine.multiply(stacked, layer.weight.value, into: &stackedPrediction)
-        if let bias = layer.bias { stackedPrediction.addRowVector(bias.value) }
-        prediction.resize(rows: rows, columns: columns)
-        stackedPrediction.withUnsafeBufferPointer { p in
-            prediction.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: p.baseAddress!, count: rows * columns) }
-        }
+        predict(finalState, into: &prediction)
+        if layers.count == 1 { pendingPrediction.assign(prediction) }
     }
 
-    /// One regression step of M at the remembered s₀ toward `target` (δ₀): as
-    /// ``learn(state:target:)``, reusing M(s₀) from ``predict(_:rememberingPredictionAt:into:)``
-    /// for the linear synthesizer. Returns ℓ = (1/B) Σₙ ½‖M(s₀ₙ) − δ₀ₙ‖².
+    /// One regression step of M at s₀ toward δ₀ = `target`, after
+    /// ``predict(_:rememberingFor:into:)``. Returns ℓ = (1/B) Σₙ ½‖ĝₙ − δ₀ₙ‖².
+    ///
+    /// With hidden layers, ĝ = M(s₀) is recomputed (``learn(state:target:)``). The linear
+    /// synthesizer instead regresses the prediction it made at the previous window's end, whose
+    /// last state is s₀ — ĝ = M′(s₀) for the parameters M′ had then, one update ago — so a window
+    /// costs one product for ĝ and one for ∂L/∂W = (1/B)·s₀ᵀ·(ĝ − δ₀), instead of two forward
+    /// passes (the delay-1 synthesizer of DESIGN.md §2, which learns on what it predicted). The
+    /// first window has no earlier prediction and does not update M.
     @discardableResult
     public func learn(target: Matrix) -> Double {
         defer { rememberedState = .empty }
         guard layers.count == 1 else { return learn(state: rememberedState, target: target) }
+        defer {
+            swap(&rememberedPrediction, &pendingPrediction)
+            hasRememberedPrediction = true
+        }
+        guard hasRememberedPrediction else { return 0 }
         let rows = target.rows, columns = target.columns
-        precondition(stackedPrediction.rows == 2 * rows && rememberedState.rows == rows,
-                     "learn(target:) needs predict(_:rememberingPredictionAt:into:) first")
+        precondition(rememberedPrediction.rows == rows && rememberedPrediction.columns == columns && rememberedState.rows == rows,
+                     "learn(target:) needs predict(_:rememberingFor:into:) first")
         errorBuffer.resize(rows: rows, columns: columns)
         var squares = 0.0
-        stackedPrediction.withUnsafeBufferPointer { p in
+        rememberedPrediction.withUnsafeBufferPointer { p in
             target.withUnsafeBufferPointer { t in
                 errorBuffer.withUnsafeMutableBufferPointer { e in
-                    let offset = rows * columns
                     for i in 0..<(rows * columns) {
-                        let difference = p[offset + i] - t[i]
+                        let difference = p[i] - t[i]
                         e[i] = difference
                         squares += Double(difference * difference)
                     }
                 }
             }
         }
-        // ∂L/∂W = (1/B)·s₀ᵀ·(M(s₀) − δ₀), ∂L/∂b = (1/B)·Σₙ (M(s₀ₙ) − δ₀ₙ).
+        // ∂L/∂W = (1/B)·s₀ᵀ·(ĝ − δ₀), ∂L/∂b = (1/B)·Σₙ (ĝₙ − δ₀ₙ).
         let layer = layers[0], scale = 1 / Float(rows)
         engine.multiply(rememberedState, transposeA: true, errorBuffer, alpha: scale, into: &layer.weight.gradient)
         if let bias = layer.bias { errorBuffer.sumRows(scale: scale, into: &bias.gradient) }

@@ -69,7 +69,7 @@ import Testing
             var next = stateGradient, previous = Matrix.empty
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 cell.backward(step: t, outputGradients: problem.outputWeights[w], nextStateGradient: next,
-                              stateGradient: &previous, needsInputGradient: true)
+                              stateGradient: &previous, needsStateGradient: true, needsInputGradient: true)
                 swap(&next, &previous)
             }
             stateGradient = next

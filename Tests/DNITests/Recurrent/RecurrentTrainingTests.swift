@@ -57,26 +57,29 @@ import Testing
         #expect(copy.curriculum.length >= 2 && copy.curriculum.maxLengthSolved >= 1, "after \(windows) windows: \(copy.progressDescription)")
     }
 
-    /// The linear synthesizer's one-product path (predict at s_T and s₀ together, learn from the
-    /// remembered M(s₀)) takes the same step as the plain Dense path (forward at s₀, backward).
-    @Test func stackedLinearSynthesizerMatchesTheDensePath() {
+    /// The linear synthesizer regresses the prediction it made at the previous window's end:
+    /// nothing is learned in the first window, and the second window's step equals the plain
+    /// Dense step (forward at s₀, backward) taken with the parameters of that prediction.
+    @Test func linearSynthesizerLearnsOnItsPreviousPrediction() {
         var generator = SeededGenerator(seed: 11)
         let engine = GEMMEngine(kernel: ReferenceGEMM())
         var first = SeededGenerator(seed: 12), second = SeededGenerator(seed: 12)
         let fast = RecurrentSynthesizer(stateSize: 6, optimizer: SGD(learningRate: 0.5), generator: &first, engine: engine)
         let plain = RecurrentSynthesizer(stateSize: 6, optimizer: SGD(learningRate: 0.5), generator: &second, engine: engine)
-        let finalState = Matrix.randomNormal(rows: 4, columns: 6, standardDeviation: 1, using: &generator)
-        let initialState = Matrix.randomNormal(rows: 4, columns: 6, standardDeviation: 1, using: &generator)
+        let states = (0..<3).map { _ in Matrix.randomNormal(rows: 4, columns: 6, standardDeviation: 1, using: &generator) }
+        let targets = (0..<2).map { _ in Matrix.randomNormal(rows: 4, columns: 6, standardDeviation: 1, using: &generator) }
         var prediction = Matrix.empty, expected = Matrix.empty
-        for _ in 0..<3 {
-            let target = Matrix.randomNormal(rows: 4, columns: 6, standardDeviation: 1, using: &generator)
-            fast.predict(finalState, rememberingPredictionAt: initialState, into: &prediction)
-            plain.predict(finalState, into: &expected)
-            #expect(prediction == expected)
-            let fastLoss = fast.learn(target: target)
-            let plainLoss = plain.learn(state: initialState, target: target)
-            #expect(abs(fastLoss - plainLoss) <= 1e-5 * max(1, plainLoss))
-        }
+        // Window 1: s₀ = states[0], s_T = states[1]. Nothing remembered yet: no update.
+        fast.predict(states[1], rememberingFor: states[0], into: &prediction)
+        plain.predict(states[1], into: &expected)
+        #expect(prediction == expected)
+        #expect(fast.learn(target: targets[0]) == 0)
+        #expect(fast.parameters.allSatisfy { $0.value.norm() == 0 })
+        // Window 2: s₀ = states[1]; the target regresses the prediction made at states[1].
+        fast.predict(states[2], rememberingFor: states[1], into: &prediction)
+        let fastLoss = fast.learn(target: targets[1])
+        let plainLoss = plain.learn(state: states[1], target: targets[1])
+        #expect(abs(fastLoss - plainLoss) <= 1e-5 * max(1, plainLoss))
         for (a, b) in zip(fast.parameters, plain.parameters) {
             var difference = Matrix.empty
             a.value.zip(b.value, into: &difference) { $0 - $1 }
