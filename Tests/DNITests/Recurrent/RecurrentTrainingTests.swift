@@ -57,6 +57,28 @@ import Testing
         #expect(copy.curriculum.length >= 2 && copy.curriculum.maxLengthSolved >= 1, "after \(windows) windows: \(copy.progressDescription)")
     }
 
+    /// Repeat Copy at T = 3: within 1,500 windows the error at length 1 falls well below its
+    /// start (chance is log₂ 9 ≈ 3.2 bits per output step: 8 symbols and the end marker).
+    @Test(arguments: [TrainingMethod.backprop, .dni])
+    func repeatCopyErrorFalls(_ method: TrainingMethod) throws {
+        var experiment = RecurrentExperiment(task: CopyTaskConfiguration(maxRepeats: 2), method: method)
+        experiment.hiddenSize = 32
+        experiment.batchSize = 16
+        experiment.learningRate = 1e-2
+        experiment.seed = 5
+        let task = try experiment.task.makeTask(batchSize: 16, truncation: 3, seed: 3)
+        let copy = try #require(task as? CopyTask)
+        #expect(copy.inputSize == 10 && copy.outputSize == 9)
+        let network = experiment.makeNetwork(for: task)
+        var early: Double?
+        for window in 1...1500 {
+            network.trainWindow(on: task)
+            if window == 100 { early = copy.curriculum.recentError }
+        }
+        let start = try #require(early), end = copy.curriculum.recentError ?? 0
+        #expect(copy.curriculum.maxLengthSolved >= 1 || end < 0.5 * start, "\(copy.progressDescription), start \(start)")
+    }
+
     /// The linear synthesizer regresses the prediction it made at the previous window's end:
     /// nothing is learned in the first window, and the second window's step equals the plain
     /// Dense step (forward at s₀, backward) taken with the parameters of that prediction.
