@@ -111,9 +111,11 @@ public struct RecurrentExperiment: Sendable {
         let cell = LSTM(inputSize: task.inputSize, hiddenSize: hiddenSize, generator: &generator, engine: engine)
         var synthesizer: RecurrentSynthesizer?
         if method == .dni {
+            // Its own generator, so the core and the readout start the same under every method.
+            var synthesizerGenerator = SeededGenerator(seed: seed &+ 0x5717_4e7e)
             synthesizer = RecurrentSynthesizer(
                 stateSize: cell.stateSize, hiddenLayers: synthesizerHiddenLayers, hiddenSize: synthesizerHiddenSize,
-                optimizer: Adam(learningRate: synthesizerLearningRate), generator: &generator, engine: engine)
+                optimizer: Adam(learningRate: synthesizerLearningRate), generator: &synthesizerGenerator, engine: engine)
         }
         return RecurrentNetwork(cell: cell, classes: task.outputSize, truncation: truncation, batchSize: batchSize,
                                 optimizer: Adam(learningRate: learningRate), synthesizer: synthesizer,

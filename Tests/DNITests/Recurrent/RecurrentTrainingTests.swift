@@ -30,6 +30,13 @@ import Testing
         let dni = try Self.train(zero, windows: 12)
         #expect(bptt.losses == dni.losses)
         #expect(bptt.parameters == dni.parameters)
+        // The same with an MLP synthesizer (its zero-initialised output layer keeps ĝ = 0).
+        var mlp = zero
+        mlp.synthesizerHiddenLayers = 1
+        mlp.synthesizerHiddenSize = 8
+        let deep = try Self.train(mlp, windows: 12)
+        #expect(bptt.losses == deep.losses)
+        #expect(bptt.parameters == deep.parameters)
         // A learning synthesizer does change the core: the oracle above is not vacuous.
         var learning = Self.copyExperiment(method: .dni)
         learning.synthesizerLearningRate = 1e-2
