@@ -20,17 +20,11 @@ public struct RecurrentProbeRecord: Sendable, Equatable {
 }
 
 extension RecurrentNetwork {
-    /// Measures the network's health and its synthetic gradient's quality at the carried state s
-    /// (Jaderberg et al. 2016 compare ĝ with the true gradient in the same spirit): ‖c‖, the
-    /// saturated forget gates of the last window, and cos(M(s), g) where g = ∂L_future/∂s is the
-    /// true gradient of the loss of the next `windows` windows, found by backpropagating through
-    /// them on a copy of the task's streams (`task.copy()`), with nothing beyond them.
-    ///
-    /// Off the training path: the network's parameters, carried state and the task's streams are
-    /// untouched (parameter gradients are overwritten, as every window overwrites them).
-    public func probe(task: any RecurrentTask, windows: Int, window: Int) -> RecurrentProbeRecord {
-        precondition(windows >= 1, "a probe looks at least one window ahead")
-        let diagnostics = cell.diagnostics(state: state, steps: truncation)
+    /// g = ∂L_future/∂s at the carried state s (`[B, stateSize]`): the gradient of the summed
+    /// per-row loss of the task's next `windows` windows, by backpropagating through them on a
+    /// copy of the task's streams, with nothing injected beyond them. Leaves the network's
+    /// parameters, carried state and the task untouched (parameter gradients are overwritten).
+    public func futureGradient(task: any RecurrentTask, windows: Int) -> Matrix {
         let future = task.copy()
         let steps = windows * truncation, batch = batchSize
         future.nextWindow(inputs: &probeInputs, steps: steps)
@@ -53,7 +47,22 @@ extension RecurrentNetwork {
             swap(&probeNext, &probePrevious)
         }
         cell.prepareWindow(steps: truncation, batch: batch)
-        let trueGradient = probeNext
+        return probeNext
+    }
+
+    /// Measures the network's health and its synthetic gradient's quality at the carried state s
+    /// (Jaderberg et al. 2016 compare ĝ with the true gradient in the same spirit): ‖c‖, the
+    /// saturated forget gates of the last window, and cos(M(s), g) where g = ∂L_future/∂s is the
+    /// true gradient of the loss of the next `windows` windows, found by backpropagating through
+    /// them on a copy of the task's streams (`task.copy()`), with nothing beyond them.
+    ///
+    /// Off the training path: the network's parameters, carried state and the task's streams are
+    /// untouched (parameter gradients are overwritten, as every window overwrites them).
+    public func probe(task: any RecurrentTask, windows: Int, window: Int) -> RecurrentProbeRecord {
+        precondition(windows >= 1, "a probe looks at least one window ahead")
+        let diagnostics = cell.diagnostics(state: state, steps: truncation)
+        let trueGradient = futureGradient(task: task, windows: windows)
+        let batch = batchSize
         var rowNorms = 0.0
         for r in 0..<batch {
             var squares = 0.0
