@@ -133,7 +133,7 @@ public final class LSTM: RecurrentCell {
 
     public func backward(step: Int, outputGradients: Matrix, nextStateGradient: Matrix,
                          stateGradient: inout Matrix, needsStateGradient: Bool, needsInputGradient: Bool) {
-        let batch = self.batch, hidden = hiddenSize, input = inputSize, width = input + hidden
+        let batch = self.batch, hidden = hiddenSize, input = inputSize
         precondition(nextStateGradient.rows == batch && nextStateGradient.columns == 2 * hidden,
                      "LSTM.backward: the state gradient must be [\(batch), \(2 * hidden)]")
         precondition(outputGradients.columns == hidden && (step + 1) * batch <= outputGradients.rows,
@@ -187,7 +187,6 @@ public final class LSTM: RecurrentCell {
                 }
             }
         }
-        _ = width
     }
 
     public func finishBackward(steps: Int) {

@@ -118,6 +118,7 @@ public final class RecurrentNetwork {
     /// Forward only (no saved state is used afterwards): runs `steps` steps of `inputs`
     /// (`[steps·B′, inputSize]`) from `state` (`[B′, stateSize]`, updated to the last state) and
     /// returns the logits `[steps·B′, classes]`. Valid until the next call on this network.
+    /// `scratch` is a state-sized buffer the caller keeps between calls (reused, not read).
     public func predictWindow(inputs: Matrix, steps: Int, state: inout Matrix, scratch: inout Matrix) -> Matrix {
         let batch = state.rows
         cell.prepareWindow(steps: steps, batch: batch)
