@@ -16,7 +16,7 @@ public struct DNICommand: ParsableCommand {
         commandName: "dni",
         abstract: "Train neural networks with synthetic gradients (Decoupled Neural Interfaces).",
         version: DNIVersion.string,
-        subcommands: [Train.self, Compare.self, Report.self, Bench.self, Info.self]
+        subcommands: [Train.self, Compare.self, Report.self, Table.self, Bench.self, Info.self]
     )
 
     public init() {}
@@ -29,43 +29,42 @@ public struct DNICommand: ParsableCommand {
         terminateProcess(status)
     }
 
-    /// Runs `arguments` and returns the exit status instead of exiting (for tests).
-    public static func run(arguments: [String]) -> Int32 {
+    /// Runs `arguments` and returns the exit status instead of exiting; everything the command
+    /// prints goes to `output` (tests pass one that captures it).
+    public static func run(arguments: [String], output: CommandOutput = .process) -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if let writing = command as? any OutputCommand {
+                try writing.run(output: output)
+            } else {
+                try command.run()
+            }
             return 0
         } catch {
-            return report(error)
+            return report(error, to: output)
         }
     }
 
-    /// Prints `error` as one line (or help text) and returns its exit status.
-    static func report(_ error: Error) -> Int32 {
+    /// Writes `error` as one line (or help text) to `output` and returns its exit status.
+    static func report(_ error: Error, to output: CommandOutput) -> Int32 {
         if let failure = error as? TrainingFailure {
-            printError("dni: training failed: \(failure.description)")
+            output.diagnostic("dni: training failed: \(failure.description)")
             return 1
         }
         if let failure = error as? InputError {
-            printError("dni: \(failure.description)")
+            output.diagnostic("dni: \(failure.description)")
             return 2
         }
         let code = exitCode(for: error)
         if code == .success {
             // --help and --version: the parser's text on standard output.
-            print(fullMessage(for: error))
+            output.line(fullMessage(for: error))
             return 0
         }
         let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-        printError("dni: \(message)")
+        output.diagnostic("dni: \(message)")
         return 2
     }
-}
-
-/// Writes one line to standard error.
-func printError(_ line: String) {
-    var stream = StandardError()
-    print(line, to: &stream)
 }
 
 /// Standard error as a `TextOutputStream`.

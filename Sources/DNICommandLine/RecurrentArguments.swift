@@ -68,8 +68,9 @@ extension TaskName {
 }
 
 extension TrainingArguments {
-    /// Validated recurrent runs for `methods` (the task must be a recurrent one).
-    func recurrentPlans(for methods: [TrainingMethod]) throws -> [ExperimentPlan] {
+    /// Validated recurrent runs for every method and seed (seed-major; the task must be a
+    /// recurrent one), and the description of their data.
+    func recurrentPlans(for methods: [TrainingMethod], seeds: [UInt64]) throws -> (plans: [ExperimentPlan], data: DataDescription) {
         guard let configuration = try task.recurrentConfiguration(self) else {
             throw InputError("--task \(task.rawValue) is not a recurrent task")
         }
@@ -81,8 +82,12 @@ extension TrainingArguments {
         where isSet {
             throw InputError("\(flag) does not apply to --task \(task.rawValue) (recurrent tasks train with Adam for --steps windows)")
         }
+        let execution = try executionSettings()
+        guard execution.kind == .sequential, execution.distributed == nil else {
+            throw InputError("--execution \(execution.kind.rawValue) does not apply to --task \(task.rawValue) (one core, one stage); use sequential")
+        }
         let options = recurrent
-        return try methods.map { method in
+        let plans: [ExperimentPlan] = try seeds.flatMap { seed in try methods.map { method in
             var experiment = RecurrentExperiment(task: configuration, method: method)
             experiment.seed = seed
             if let hidden {
@@ -103,7 +108,7 @@ extension TrainingArguments {
             if let steps { experiment.windows = steps }
             guard warmup >= 0 else { throw InputError("--warmup must be non-negative, got \(warmup)") }
             experiment.warmupWindows = warmup
-            experiment.probeEvery = probeEvery
+            experiment.probeEvery = probeEvery.flatMap { $0 > 0 ? $0 : nil }
             if let truncation = options.truncation { experiment.truncation = truncation }
             if let scale = options.syntheticGradientScale { experiment.syntheticGradientScale = scale }
             if let horizon = options.probeHorizon { experiment.probeHorizon = horizon }
@@ -113,6 +118,12 @@ extension TrainingArguments {
             }
             try experiment.validate()
             return .recurrent(RecurrentPlan(experiment: experiment))
+        } }
+        if task == .text, case .recurrent(let plan) = plans.first {
+            // Read the text now, so that a bad file fails before any output.
+            _ = try configuration.makeTask(batchSize: plan.experiment.batchSize, truncation: plan.experiment.truncation, seed: 0)
         }
+        let source = task == .text ? (data ?? "the bundled text (\(TextCorpus.bundledFileName))") : "generated"
+        return (plans, DataDescription(recurrent: task, source: source, directory: task == .text ? data : nil))
     }
 }

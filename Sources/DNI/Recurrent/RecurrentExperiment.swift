@@ -162,7 +162,8 @@ public struct RecurrentExperiment: Sendable {
         }
         let (fields, test) = try task.finish(network: network)
         var summary = TrainingSummary(
-            task: task.name, method: method, execution: "sequential", epochs: 1, seed: seed,
+            task: task.name, method: method, execution: "sequential", delay: 1, stageGroups: [1], microBatches: 1,
+            epochs: 1, seed: seed,
             trainLoss: recentLoss, test: test, seconds: seconds,
             samplesPerSecond: seconds > 0 ? Double(trained * batchSize * truncation) / seconds : 0)
         summary.additionalFields = fields.merging([

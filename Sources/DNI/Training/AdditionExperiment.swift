@@ -72,12 +72,13 @@ public struct AdditionExperiment: Sendable, Equatable {
 
     /// Generates the data, builds the network and trains it, reporting to `onEvent`.
     public func run(probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
-                    engine: GEMMEngine = .default,
+                    execution: ExecutionSettings = ExecutionSettings(),
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let dataset = try BinaryAddition.dataset(bits: bits, trainCount: trainCount, testCount: testCount, seed: seed)
-        let network = Network(configuration: networkConfiguration, loss: MeanSquaredError(), engine: engine)
-        let trainer = try Trainer(network: network, dataset: dataset,
+        let executor = try execution.makeExecutor(configuration: networkConfiguration, loss: MeanSquaredError(),
+                                                  batchSize: batchSize)
+        let trainer = try Trainer(executor: executor, dataset: dataset,
                                   options: TrainingOptions(epochs: epochs, batchSize: batchSize,
                                                            probeEvery: probeEvery, seed: seed,
                                                            learningRateDecayEpochs: learningRateDecayEpochs,
