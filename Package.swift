@@ -28,11 +28,12 @@ let package = Package(
         // The system zlib, for gzip-compressed IDX files (Linux: zlib1g-dev; macOS: in the SDK).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Layers, losses, optimizers, synthesizers, stages, training methods, data sets.
-        // Ships a small MNIST subset (Scripts/make-mnist-subset.py) for tests and demos.
+        // Ships a small MNIST subset (Scripts/make-mnist-subset.py) and a short CC0 text (the
+        // character-level language model) for tests and demos.
         .target(
             name: "DNI",
             dependencies: ["Linalg", "CZlib"],
-            resources: [.copy("Resources/mnist-subset")]
+            resources: [.copy("Resources/mnist-subset"), .copy("Resources/text")]
         ),
         // Metrics (JSON Lines) to self-contained HTML reports with inline SVG charts.
         .target(name: "DNIReports"),

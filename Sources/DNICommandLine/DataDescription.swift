@@ -39,9 +39,24 @@ struct DataDescription: Equatable {
         testExamples = mnist.test.labels.count
     }
 
+    /// The description of a recurrent task: Copy episodes generated from the seed, or a text
+    /// file (`source` names it). The example counts are 0: streams have no fixed size.
+    init(recurrent task: TaskName, source: String, directory: String?) {
+        self.task = task
+        self.source = source
+        self.directory = directory
+        trainingExamples = 0
+        availableTrainingExamples = 0
+        testExamples = 0
+    }
+
     /// One line of text: `data: the bundled MNIST subset, 5,000 training images …`.
     var text: String {
         switch task {
+        case .copy, .repeatCopy:
+            return "data: \(task.rawValue) episodes generated from the seed, one continuous stream per batch row"
+        case .text:
+            return "data: characters of \(source) (the last 10% is the test part, the 10% before it validation)"
         case .addition:
             return "data: binary addition of \(bits ?? 0)-bit numbers, \(grouped(trainingExamples)) generated training "
                 + "problems and \(grouped(testExamples)) held-out test problems (from the seed)"

@@ -55,6 +55,11 @@ struct ProgressReporter {
             emit(epochLine(record))
         case (.lines, .epoch(let record)):
             emit(epochLine(record))
+        case (.json, .line(let line, _)):
+            emit(tagged(line))
+        case (.bar, .line(_, let text)), (.lines, .line(_, let text)):
+            if style == .bar { emitPartial("\r\u{1B}[K") }
+            emit(text)
         case (.bar, .probe(let record)), (.lines, .probe(let record)):
             let parts = record.stages.map { "stage \($0.stage + 1) cos \(format($0.cosine, 3)) norm×\(format($0.normRatio, 2))" }
             if style == .bar { emitPartial("\r\u{1B}[K") }

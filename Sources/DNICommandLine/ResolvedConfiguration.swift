@@ -39,6 +39,22 @@ struct ResolvedConfiguration {
                        ("hidden_size", .leaf(.integer(experiment.hiddenSize))),
                        ("batch_size", .leaf(.integer(experiment.batchSize)))]
             fields += Self.shared(experiment)
+        case .recurrent(let plan):
+            let experiment = plan.experiment
+            fields += [("truncation", .leaf(.integer(experiment.truncation))),
+                       ("hidden_size", .leaf(.integer(experiment.hiddenSize))),
+                       ("batch_size", .leaf(.integer(experiment.batchSize))),
+                       ("windows", .leaf(.integer(experiment.windows))),
+                       ("optimizer", .leaf(.string("adam"))),
+                       ("learning_rate", Self.number(experiment.learningRate)),
+                       ("synthetic_gradient_scale", Self.number(experiment.syntheticGradientScale)),
+                       ("synthesizer", .object([
+                           ("hidden_layers", .leaf(.integer(experiment.synthesizerHiddenLayers))),
+                           ("hidden_size", .leaf(.integer(experiment.synthesizerHiddenSize))),
+                           ("initialization", .leaf(.string("zero"))),
+                           ("learning_rate", Self.number(experiment.synthesizerLearningRate)),
+                           ("optimizer", .leaf(.string("adam"))),
+                       ]))]
         }
         func optional(_ value: Int?) -> Value { .leaf(value.map { .integer($0) } ?? .null) }
         fields.append(("execution", .object([

@@ -20,7 +20,7 @@ struct RunRecorder {
                     epoch: record.epoch, step: record.step, stage: stage.stage + 1, cosine: stage.cosine,
                     normRatio: stage.normRatio, synthesizerLoss: stage.synthesizerLoss))
             }
-        case .step:
+        case .step, .line:
             break
         }
     }

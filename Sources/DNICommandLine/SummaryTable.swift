@@ -25,7 +25,13 @@ struct SummaryTable {
             }.joined(separator: "  ")
         }
         let rule = String(repeating: "-", count: lines[0].count)
-        return ([lines[0], rule] + lines.dropFirst()).joined(separator: "\n")
+        // Task-specific fields (recurrent tasks: max_length_solved, test_bpc, steps…), one line per run.
+        let extras = summaries.filter { !$0.additionalFields.isEmpty }.map { summary in
+            summary.method.rawValue + ": " + summary.additionalFields.sorted { $0.key < $1.key }
+                .map { "\($0.key) \($0.value == $0.value.rounded() ? String(Int($0.value)) : format($0.value, 4))" }
+                .joined(separator: ", ")
+        }
+        return ([lines[0], rule] + lines.dropFirst() + extras).joined(separator: "\n")
     }
 }
 

@@ -6,6 +6,9 @@ import Linalg
 enum TaskName: String, ExpressibleByArgument, CaseIterable {
     case addition
     case mnist
+    case copy
+    case repeatCopy = "repeat-copy"
+    case text
 }
 
 /// Options shared by `dni train` and `dni compare`. Unset options take the task's defaults.
@@ -89,6 +92,8 @@ struct TrainingArguments: ParsableArguments {
     var printConfig = false
 
     @OptionGroup(title: "Execution") var execution: ExecutionArguments
+
+    @OptionGroup(title: "Recurrent tasks (copy, repeat-copy, text)") var recurrent: RecurrentArguments
 
     /// The addition experiment for `method` with every given option applied.
     func additionExperiment(method: TrainingMethod, seed: UInt64? = nil) throws -> AdditionExperiment {
@@ -195,6 +200,8 @@ struct TrainingArguments: ParsableArguments {
             }
             let description = DataDescription(mnist: mnist, source: source, trainingExamples: min(examples ?? available, available))
             return (experiments.map { .mnist($0, mnist) }, description)
+        case .copy, .repeatCopy, .text:
+            return try recurrentPlans(for: methods, seeds: seeds)
         }
     }
 }
@@ -216,11 +223,13 @@ extension MNISTExperiment: TrainableExperiment {}
 enum ExperimentPlan {
     case addition(AdditionExperiment)
     case mnist(MNISTExperiment, MNISTDataset)
+    case recurrent(RecurrentPlan)
 
     var method: TrainingMethod {
         switch self {
         case .addition(let experiment): experiment.method
         case .mnist(let experiment, _): experiment.method
+        case .recurrent(let plan): plan.experiment.method
         }
     }
 
@@ -228,6 +237,7 @@ enum ExperimentPlan {
         switch self {
         case .addition(let experiment): experiment.epochs
         case .mnist(let experiment, _): experiment.epochs
+        case .recurrent: 1
         }
     }
 
@@ -236,16 +246,19 @@ enum ExperimentPlan {
         switch self {
         case .addition(let experiment): experiment.seed
         case .mnist(let experiment, _): experiment.seed
+        case .recurrent(let plan): plan.experiment.seed
         }
     }
 
     /// The probe interval of this run: `--probe-every` if given (0: never), else four probes per
     /// epoch for methods with synthesizers when `probesByDefault` (``ProbeSchedule``).
     func probeEvery(arguments: TrainingArguments, probesByDefault: Bool) -> Int? {
+        if case .recurrent(let plan) = self { return plan.experiment.probeEvery }
         let (examples, batchSize) = switch self {
         case .addition(let experiment): (experiment.trainCount, experiment.batchSize)
         case .mnist(let experiment, let mnist): (experiment.trainLimit.map { min($0, mnist.training.labels.count) }
                                                     ?? mnist.training.labels.count, experiment.batchSize)
+        case .recurrent(let plan): (plan.experiment.batchSize, plan.experiment.batchSize)
         }
         return ProbeSchedule.interval(requested: arguments.probeEvery, probesByDefault: probesByDefault, method: method,
                                       trainingExamples: examples, batchSize: batchSize)
@@ -260,6 +273,8 @@ enum ExperimentPlan {
         case .mnist(let experiment, let mnist):
             try experiment.run(on: mnist, probeEvery: probeEvery, maxSteps: arguments.steps,
                                warmupSteps: arguments.warmup, execution: execution, onEvent: onEvent)
+        case .recurrent(let plan):
+            try plan.run(arguments: arguments, execution: execution, onEvent: onEvent)
         }
     }
 }

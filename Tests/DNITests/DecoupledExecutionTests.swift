@@ -47,7 +47,7 @@ import Testing
                 record.elapsedSeconds = 0
                 epochs.append(record)
             case .probe(let record): probes.append(record)
-            case .step: break
+            case .step, .line: break
             }
         }
         let network = executor.network

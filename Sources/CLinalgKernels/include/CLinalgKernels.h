@@ -100,6 +100,30 @@ void dni_batchnorm_input_gradient(DNIGEMMInstructionSet instruction_set, int64_t
                                   const float *scale, const float *shift, const float *slope,
                                   float *input_gradient);
 
+/// One LSTM step's element-wise forward over `rows` rows of `hidden` units (LSTM.c has the
+/// formulas). `gates` (rows × 4H, blocks [i | f | o | g]) holds x·W without bias on entry and the
+/// activated gates on return; c₋ is read from `previous_cell`, c and tanh c are written to `cell`
+/// and `tanh_cell` (rows × H, contiguous), h = o ⊙ tanh c to `hidden_out` and, when `output` is
+/// not NULL, also to `output`. Strides are row strides in floats.
+void dni_lstm_forward(DNIGEMMInstructionSet instruction_set, int64_t rows, int64_t hidden,
+                      float *gates, const float *bias,
+                      const float *previous_cell, int64_t previous_cell_stride,
+                      float *cell, int64_t cell_stride, float *tanh_cell,
+                      float *hidden_out, int64_t hidden_stride,
+                      float *output, int64_t output_stride);
+
+/// One LSTM step's element-wise backward: from the saved activated gates, tanh c and c₋, and
+/// dh = `hidden_gradient` (+ `output_gradient` when not NULL) and dc′ = `cell_gradient`, writes
+/// the pre-activation gradient (rows × 4H) and dc₋ = dc ⊙ f.
+void dni_lstm_backward(DNIGEMMInstructionSet instruction_set, int64_t rows, int64_t hidden,
+                       const float *gates, const float *tanh_cell,
+                       const float *previous_cell, int64_t previous_cell_stride,
+                       const float *output_gradient, int64_t output_gradient_stride,
+                       const float *hidden_gradient, int64_t hidden_gradient_stride,
+                       const float *cell_gradient, int64_t cell_gradient_stride,
+                       float *gate_gradient,
+                       float *previous_cell_gradient, int64_t previous_cell_gradient_stride);
+
 /// Atomic load (acquire) of a 64-bit word, for the GEMM worker pool's spin-waiting (Swift's own
 /// `Atomic` needs macOS 15; the package supports macOS 13).
 static inline uint64_t dni_atomic_load_u64(const uint64_t *address) {

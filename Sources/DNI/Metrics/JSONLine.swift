@@ -123,6 +123,7 @@ extension TrainingSummary {
         line.append("seconds", seconds)
         line.append("samples_per_second", samplesPerSecond)
         for statistic in executorStatistics { line.append(statistic.name, statistic.value) }
+        for (key, value) in additionalFields.sorted(by: { $0.key < $1.key }) { line.append(key, value) }
         return line
     }
 }

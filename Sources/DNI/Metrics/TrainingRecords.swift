@@ -52,6 +52,9 @@ public struct TrainingSummary: Sendable, Equatable {
     public var seconds: Double
     /// Training examples processed per second of training.
     public var samplesPerSecond: Double
+    /// Task-specific summary fields (recurrent tasks: `max_length_solved`, `test_bpc`, `steps`…),
+    /// written after the common ones in key order.
+    public var additionalFields: [String: Double] = [:]
 }
 
 /// What a training run reports as it goes.
@@ -62,6 +65,9 @@ public enum TrainingEvent: Sendable {
     case epoch(EpochRecord)
     /// A gradient probe ran.
     case probe(ProbeRecord)
+    /// A line a run reports in its own terms (the recurrent tasks' running metrics and probes):
+    /// `json` with `--json`, else `text`.
+    case line(json: JSONLine, text: String)
 }
 
 /// One figure an executor measured about itself, such as `bytes_sent_per_step`.

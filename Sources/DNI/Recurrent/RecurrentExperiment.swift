@@ -1,0 +1,176 @@
+import Linalg
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Makes a ``RecurrentTask`` for a run; one conforming type per task (Copy, Repeat Copy, text),
+/// so that adding a task touches no switch.
+public protocol RecurrentTaskConfiguration: Sendable {
+    /// The task's name (`copy`, `repeat-copy`, `text`).
+    var name: String { get }
+    /// The task's streams for `batchSize` rows, validated against the window length.
+    func makeTask(batchSize: Int, truncation: Int, seed: UInt64) throws -> any RecurrentTask
+}
+
+/// What a recurrent run reports as it goes.
+public enum RecurrentEvent: Sendable {
+    /// A window finished: (windows done, windows planned, the task's loss of this window).
+    case window(index: Int, total: Int, loss: Double)
+    /// Every `reportEvery` windows: running means and the task's progress.
+    case report(RecurrentReport)
+    /// A diagnostic probe ran.
+    case probe(RecurrentProbeRecord)
+}
+
+/// Running metrics over the last `reportEvery` windows.
+public struct RecurrentReport: Sendable, Equatable {
+    /// Windows trained so far.
+    public var window: Int
+    /// Mean task loss (nats per row) over the last windows.
+    public var trainLoss: Double
+    /// Mean synthesizer loss over the last windows (0 for BPTT).
+    public var synthesizerLoss: Double
+    /// The task's own progress line (curriculum length, bits).
+    public var progress: String
+    /// Training seconds so far.
+    public var seconds: Double
+}
+
+/// One recurrent run: an LSTM trained by truncated BPTT, or by BPTT with a synthetic gradient
+/// from the future (DNI, Jaderberg et al. 2016, §3.1), for a budget of windows.
+public struct RecurrentExperiment: Sendable {
+    /// The task.
+    public var task: any RecurrentTaskConfiguration
+    /// `.backprop` (truncated BPTT) or `.dni`.
+    public var method: TrainingMethod
+    /// T, steps per window.
+    public var truncation = 3
+    /// LSTM units.
+    public var hiddenSize = 256
+    /// Streams per batch.
+    public var batchSize = 64
+    /// Adam's step size for the core and the readout. 10⁻⁴, the stable recipe: at 10⁻³ DNI
+    /// diverged even with λ = 0.1 (‖c‖ ≈ 2.7·10⁵ after 10,000 Copy windows, 82% of the forget
+    /// gates above 0.99; docs/recurrent.md), and BPTT's ‖c‖ grew too.
+    public var learningRate: Float = 1e-4
+    /// Adam's step size for the synthesizer.
+    public var synthesizerLearningRate: Float = 1e-4
+    /// λ, the factor on ĝ where it is injected (see ``RecurrentNetwork/syntheticGradientScale``).
+    public var syntheticGradientScale: Float = 0.1
+    /// ReLU layers in the synthesizer before its zero-initialised linear output (0: linear).
+    public var synthesizerHiddenLayers = 0
+    /// Units per synthesizer hidden layer.
+    public var synthesizerHiddenSize = 1024
+    /// The budget: training windows.
+    public var windows = 10_000
+    /// Untimed windows before the timed ones (throughput measurements).
+    public var warmupWindows = 0
+    /// Run a probe every this many windows (nil: never).
+    public var probeEvery: Int?
+    /// Windows a probe's true gradient looks ahead.
+    public var probeHorizon = 4
+    /// Report running metrics every this many windows.
+    public var reportEvery = 500
+    /// Seed of the weights and of the task's streams.
+    public var seed: UInt64 = 1
+
+    /// A run of `method` on `task` with the defaults above.
+    public init(task: any RecurrentTaskConfiguration, method: TrainingMethod) {
+        self.task = task
+        self.method = method
+    }
+
+    /// Checks the values a user can set, throwing ``InputError`` naming the flag.
+    public func validate() throws {
+        guard method == .backprop || method == .dni else {
+            throw InputError("--method \(method.rawValue) does not apply to recurrent tasks; use bptt (backprop) or dni")
+        }
+        guard (1...1000).contains(truncation) else { throw InputError("--truncation must be in 1...1000, got \(truncation)") }
+        guard (1...8192).contains(hiddenSize) else { throw InputError("--hidden must be in 1...8192 for recurrent tasks, got \(hiddenSize)") }
+        guard batchSize >= 1 else { throw InputError("--batch-size must be at least 1, got \(batchSize)") }
+        guard learningRate > 0, learningRate.isFinite else { throw InputError("--learning-rate must be positive, got \(learningRate)") }
+        guard synthesizerLearningRate > 0, synthesizerLearningRate.isFinite else {
+            throw InputError("--synthesizer-learning-rate must be positive, got \(synthesizerLearningRate)")
+        }
+        guard syntheticGradientScale >= 0, syntheticGradientScale.isFinite else {
+            throw InputError("--synthetic-gradient-scale must be non-negative, got \(syntheticGradientScale)")
+        }
+        guard windows >= 1 else { throw InputError("--steps must be at least 1, got \(windows)") }
+        if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
+        guard probeHorizon >= 1 else { throw InputError("--probe-horizon must be at least 1, got \(probeHorizon)") }
+    }
+
+    /// The network these settings describe, for `task`.
+    public func makeNetwork(for task: any RecurrentTask, engine: GEMMEngine = .default) -> RecurrentNetwork {
+        var generator = SeededGenerator(seed: seed)
+        let cell = LSTM(inputSize: task.inputSize, hiddenSize: hiddenSize, generator: &generator, engine: engine)
+        var synthesizer: RecurrentSynthesizer?
+        if method == .dni {
+            // Its own generator, so the core and the readout start the same under every method.
+            var synthesizerGenerator = SeededGenerator(seed: seed &+ 0x5717_4e7e)
+            synthesizer = RecurrentSynthesizer(
+                stateSize: cell.stateSize, hiddenLayers: synthesizerHiddenLayers, hiddenSize: synthesizerHiddenSize,
+                optimizer: Adam(learningRate: synthesizerLearningRate), generator: &synthesizerGenerator, engine: engine)
+        }
+        return RecurrentNetwork(cell: cell, classes: task.outputSize, truncation: truncation, batchSize: batchSize,
+                                optimizer: Adam(learningRate: learningRate), synthesizer: synthesizer,
+                                syntheticGradientScale: syntheticGradientScale, generator: &generator, engine: engine)
+    }
+
+    /// Trains for ``windows`` windows (or until the task stops early) and returns the summary
+    /// (its train loss is the mean over the last report interval), with the task's fields (`max_length_solved`, `test_bpc`…) and `steps` (windows trained).
+    ///
+    /// - Throws: ``InputError`` for bad settings or data; ``TrainingFailure`` when the loss
+    ///   stops being finite (naming the window).
+    public func run(engine: GEMMEngine = .default, onEvent: (RecurrentEvent) -> Void = { _ in }) throws -> TrainingSummary {
+        try validate()
+        let task = try self.task.makeTask(batchSize: batchSize, truncation: truncation, seed: seed &+ 0x5eed)
+        let network = makeNetwork(for: task, engine: engine)
+        for _ in 0..<warmupWindows { network.trainWindow(on: task) }
+        let clock = ContinuousClock()
+        var seconds = 0.0
+        var lossSum = 0.0, synthesizerLossSum = 0.0, reportCount = 0, recentLoss = Double.nan
+        var trained = 0
+        for window in 1...windows {
+            let start = clock.now
+            let result = network.trainWindow(on: task)
+            let stop = try task.afterWindow(window, network: network)
+            seconds += (clock.now - start).seconds
+            trained = window
+            guard result.loss.isFinite else {
+                throw TrainingFailure("the loss is \(result.loss) at window \(window) (\(method.rawValue), \(task.name)); try a smaller --learning-rate or --synthetic-gradient-scale")
+            }
+            lossSum += result.loss; synthesizerLossSum += result.synthesizerLoss; reportCount += 1
+            onEvent(.window(index: window, total: windows, loss: result.loss))
+            if let probeEvery, window % probeEvery == 0 {
+                onEvent(.probe(network.probe(task: task, windows: probeHorizon, window: window)))
+            }
+            if window % reportEvery == 0 || window == windows || stop {
+                onEvent(.report(RecurrentReport(
+                    window: window, trainLoss: lossSum / Double(reportCount),
+                    synthesizerLoss: synthesizerLossSum / Double(reportCount),
+                    progress: task.progressDescription, seconds: seconds)))
+                recentLoss = lossSum / Double(reportCount)
+                lossSum = 0; synthesizerLossSum = 0; reportCount = 0
+            }
+            if stop { break }
+        }
+        let (fields, test) = try task.finish(network: network)
+        var summary = TrainingSummary(
+            task: task.name, method: method, execution: "sequential", delay: 1, stageGroups: [1], microBatches: 1,
+            epochs: 1, seed: seed,
+            trainLoss: recentLoss, test: test, seconds: seconds,
+            samplesPerSecond: seconds > 0 ? Double(trained * batchSize * truncation) / seconds : 0)
+        summary.additionalFields = fields.merging([
+            "steps": Double(trained), "truncation": Double(truncation), "hidden": Double(hiddenSize),
+            "windows_per_second": seconds > 0 ? Double(trained) / seconds : 0,
+            "synthetic_gradient_scale": method == .dni ? Double(syntheticGradientScale) : .nan,
+        ]) { first, _ in first }.filter { !$0.value.isNaN }
+        return summary
+    }
+}

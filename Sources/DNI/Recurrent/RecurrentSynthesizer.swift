@@ -1,0 +1,124 @@
+import Linalg
+
+/// A synthetic-gradient model for a recurrent core: ĝ = M(s) ≈ ∂L_future/∂s, the gradient that
+/// would flow back into the state s from beyond the truncation window (Jaderberg et al. 2016,
+/// §3.1, Fig. 3).
+///
+/// s: `[B, stateSize]` (an LSTM's `[h | c]`), ĝ: `[B, stateSize]`. The default is one linear map
+/// ĝ = s·W + b with W = 0 and b = 0 at the start, so training begins as plain truncated BPTT;
+/// `hiddenLayers > 0` puts ReLU layers before that zero-initialised output layer.
+///
+/// Training is regression by L2 toward a bootstrapped target δ (the gradient that reached the
+/// next window's initial state, itself including that window's scaled synthetic gradient):
+/// ℓ = ½‖M(s) − δ‖² per row, δ treated as a constant.
+public final class RecurrentSynthesizer {
+    /// The layers, input to output; the last one is linear and starts at zero.
+    public let layers: [Dense]
+    /// The optimizer of every layer's parameters.
+    public let optimizer: any Optimizer
+    /// Every trainable parameter, in layer order.
+    public let parameters: [Parameter]
+    private var errorBuffer = Matrix.empty
+    /// Linear synthesizer: the prediction of the last ``predict(_:rememberingFor:into:)`` (made at
+    /// a window's end, s_T) and the one before it (made at the previous window's end = this
+    /// window's s₀), which ``learn(target:)`` regresses.
+    private var pendingPrediction = Matrix.empty, rememberedPrediction = Matrix.empty
+    private var hasRememberedPrediction = false
+    /// The state whose prediction ``learn(target:)`` regresses (s₀ of the window).
+    private var rememberedState = Matrix.empty
+    private let engine: GEMMEngine
+
+    /// A synthesizer for states of `stateSize` columns.
+    public init(stateSize: Int, hiddenLayers: Int = 0, hiddenSize: Int = 1024, optimizer: any Optimizer,
+                generator: inout SeededGenerator, engine: GEMMEngine = .default) {
+        var layers: [Dense] = []
+        var width = stateSize
+        for _ in 0..<hiddenLayers {
+            layers.append(Dense(inputSize: width, outputSize: hiddenSize, initialization: .he, activation: .relu,
+                                generator: &generator, engine: engine))
+            width = hiddenSize
+        }
+        layers.append(Dense(inputSize: width, outputSize: stateSize, initialization: .zeros,
+                            generator: &generator, engine: engine))
+        self.layers = layers
+        self.engine = engine
+        self.optimizer = optimizer
+        self.parameters = layers.flatMap(\.parameters)
+    }
+
+    /// ĝ = M(`state`), written into `prediction` (nothing is saved for training).
+    public func predict(_ state: Matrix, into prediction: inout Matrix) {
+        var activation = state
+        for layer in layers { activation = layer.forward(activation, mode: .inference) }
+        prediction.assign(activation)
+    }
+
+    /// ĝ = M(`finalState`) into `prediction`, remembering what ``learn(target:)`` needs after the
+    /// window's backward pass: `initialState` (s₀, which must not change until then) and, for the
+    /// linear synthesizer, ĝ itself — the prediction the *next* window's target regresses.
+    public func predict(_ finalState: Matrix, rememberingFor initialState: Matrix, into prediction: inout Matrix) {
+        rememberedState = initialState
+        predict(finalState, into: &prediction)
+        if layers.count == 1 { pendingPrediction.assign(prediction) }
+    }
+
+    /// One regression step of M at s₀ toward δ₀ = `target`, after
+    /// ``predict(_:rememberingFor:into:)``. Returns ℓ = (1/B) Σₙ ½‖ĝₙ − δ₀ₙ‖².
+    ///
+    /// With hidden layers, ĝ = M(s₀) is recomputed (``learn(state:target:)``). The linear
+    /// synthesizer instead regresses the prediction it made at the previous window's end, whose
+    /// last state is s₀ — ĝ = M′(s₀) for the parameters M′ had then, one update ago — so a window
+    /// costs one product for ĝ and one for ∂L/∂W = (1/B)·s₀ᵀ·(ĝ − δ₀), instead of two forward
+    /// passes (the delay-1 synthesizer of DESIGN.md §2, which learns on what it predicted). The
+    /// first window has no earlier prediction and does not update M.
+    @discardableResult
+    public func learn(target: Matrix) -> Double {
+        defer { rememberedState = .empty }
+        guard layers.count == 1 else { return learn(state: rememberedState, target: target) }
+        defer {
+            swap(&rememberedPrediction, &pendingPrediction)
+            hasRememberedPrediction = true
+        }
+        guard hasRememberedPrediction else { return 0 }
+        let rows = target.rows, columns = target.columns
+        precondition(rememberedPrediction.rows == rows && rememberedPrediction.columns == columns && rememberedState.rows == rows,
+                     "learn(target:) needs predict(_:rememberingFor:into:) first")
+        errorBuffer.resize(rows: rows, columns: columns)
+        var squares = 0.0
+        rememberedPrediction.withUnsafeBufferPointer { p in
+            target.withUnsafeBufferPointer { t in
+                errorBuffer.withUnsafeMutableBufferPointer { e in
+                    for i in 0..<(rows * columns) {
+                        let difference = p[i] - t[i]
+                        e[i] = difference
+                        squares += Double(difference * difference)
+                    }
+                }
+            }
+        }
+        // ∂L/∂W = (1/B)·s₀ᵀ·(ĝ − δ₀), ∂L/∂b = (1/B)·Σₙ (ĝₙ − δ₀ₙ).
+        let layer = layers[0], scale = 1 / Float(rows)
+        engine.multiply(rememberedState, transposeA: true, errorBuffer, alpha: scale, into: &layer.weight.gradient)
+        if let bias = layer.bias { errorBuffer.sumRows(scale: scale, into: &bias.gradient) }
+        optimizer.update(parameters)
+        return 0.5 * squares / Double(max(1, rows))
+    }
+
+    /// One regression step of M toward `target` at `state`: ℓ = (1/B) Σₙ ½‖M(sₙ) − δₙ‖²
+    /// (returned), gradient M(s) − δ per row, one optimizer update. `target` is a constant.
+    @discardableResult
+    public func learn(state: Matrix, target: Matrix) -> Double {
+        var activation = state
+        for layer in layers { activation = layer.forward(activation, mode: .training) }
+        activation.zip(target, into: &errorBuffer) { $0 - $1 }
+        activation = .empty
+        let loss = 0.5 * errorBuffer.dot(errorBuffer) / Double(max(1, state.rows))
+        var gradient = errorBuffer
+        for (index, layer) in layers.enumerated().reversed() {
+            gradient = layer.backward(gradient, needsInputGradient: index > 0)
+        }
+        gradient = .empty
+        optimizer.update(parameters)
+        return loss
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import DNI
+
+/// The options of the recurrent tasks (`--task copy|repeat-copy|text`), grouped inside
+/// ``TrainingArguments``. The shared options keep their meaning where it carries over:
+/// `--steps` is the budget in windows, `--hidden` the LSTM's units, `--data` the text file.
+struct RecurrentArguments: ParsableArguments {
+    @Option(help: "Recurrent tasks: T, the steps per truncation window (default 3).")
+    var truncation: Int?
+
+    @Option(help: "Recurrent DNI: λ, the factor on the synthetic gradient where it is injected (default 0.1).")
+    var syntheticGradientScale: Float?
+
+    @Option(help: "Recurrent tasks: windows a probe's true future gradient looks ahead (default 4).")
+    var probeHorizon: Int?
+
+    @Option(help: "Recurrent tasks: print running metrics every N windows (default 500).")
+    var reportEvery: Int?
+
+    @Option(help: "Text task: windows between validation measurements (default 200).")
+    var evaluateEvery: Int?
+
+    @Option(help: "Text task: validations without improvement before stopping early (default 5).")
+    var patience: Int?
+
+    @Option(help: "Repeat Copy: the largest repeat count (default 3).")
+    var maxRepeats: Int?
+}
+
+extension TrainingMethod {
+    /// Parses a `--method` value. `bptt` is accepted as the recurrent name of `backprop`:
+    /// truncated backpropagation through time is backprop on the unrolled window, so the library
+    /// keeps one method, and summaries say `backprop`.
+    public init?(argument: String) {
+        self.init(rawValue: argument == "bptt" ? TrainingMethod.backprop.rawValue : argument)
+    }
+}
+
+extension TaskName {
+    /// The recurrent task's configuration, or nil for a feed-forward task.
+    func recurrentConfiguration(_ arguments: TrainingArguments) throws -> (any RecurrentTaskConfiguration)? {
+        let options = arguments.recurrent
+        switch self {
+        case .copy, .repeatCopy:
+            if arguments.data != nil { throw InputError("--data applies to --task text and mnist, not \(rawValue)") }
+            var configuration = CopyTaskConfiguration(maxRepeats: self == .repeatCopy ? (options.maxRepeats ?? 3) : nil)
+            if self == .copy, options.maxRepeats != nil { throw InputError("--max-repeats applies to --task repeat-copy only") }
+            if let repeats = configuration.maxRepeats, !(1...64).contains(repeats) {
+                throw InputError("--max-repeats must be in 1...64, got \(repeats)")
+            }
+            configuration.symbols = 8
+            return configuration
+        case .text:
+            var configuration = TextTaskConfiguration(path: arguments.data)
+            if let evaluateEvery = options.evaluateEvery {
+                guard evaluateEvery >= 1 else { throw InputError("--evaluate-every must be at least 1, got \(evaluateEvery)") }
+                configuration.evaluateEvery = evaluateEvery
+            }
+            if let patience = options.patience {
+                guard patience >= 1 else { throw InputError("--patience must be at least 1, got \(patience)") }
+                configuration.patience = patience
+            }
+            return configuration
+        default:
+            return nil
+        }
+    }
+}
+
+extension TrainingArguments {
+    /// Validated recurrent runs for every method and seed (seed-major; the task must be a
+    /// recurrent one), and the description of their data.
+    func recurrentPlans(for methods: [TrainingMethod], seeds: [UInt64]) throws -> (plans: [ExperimentPlan], data: DataDescription) {
+        guard let configuration = try task.recurrentConfiguration(self) else {
+            throw InputError("--task \(task.rawValue) is not a recurrent task")
+        }
+        for (flag, isSet) in [("--bits", bits != nil), ("--layers", layers != nil), ("--examples", examples != nil),
+                              ("--test-examples", testExamples != nil), ("--epochs", epochs != nil),
+                              ("--decay-epochs", decayEpochs != nil), ("--update-probability", updateProbability != nil),
+                              ("--optimizer", optimizer != nil), ("--synthesizer-optimizer", synthesizerOptimizer != nil),
+                              ("--synthesizer-init", synthesizerInit != nil), ("--synthesizer-bias", synthesizerBias != nil)]
+        where isSet {
+            throw InputError("\(flag) does not apply to --task \(task.rawValue) (recurrent tasks train with Adam for --steps windows)")
+        }
+        let execution = try executionSettings()
+        guard execution.kind == .sequential, execution.distributed == nil else {
+            throw InputError("--execution \(execution.kind.rawValue) does not apply to --task \(task.rawValue) (one core, one stage); use sequential")
+        }
+        let options = recurrent
+        let plans: [ExperimentPlan] = try seeds.flatMap { seed in try methods.map { method in
+            var experiment = RecurrentExperiment(task: configuration, method: method)
+            experiment.seed = seed
+            if let hidden {
+                let sizes = try parseSizes(hidden, flag: "--hidden")
+                guard sizes.count == 1 else { throw InputError("--hidden takes one width (the LSTM's units) for --task \(task.rawValue)") }
+                experiment.hiddenSize = sizes[0]
+            }
+            if let batchSize { experiment.batchSize = batchSize }
+            if let learningRate { experiment.learningRate = learningRate }
+            if let synthesizerLearningRate { experiment.synthesizerLearningRate = synthesizerLearningRate }
+            if let synthesizerHiddenLayers {
+                guard (0...8).contains(synthesizerHiddenLayers) else {
+                    throw InputError("--synthesizer-hidden-layers must be in 0...8, got \(synthesizerHiddenLayers)")
+                }
+                experiment.synthesizerHiddenLayers = synthesizerHiddenLayers
+            }
+            if let synthesizerHiddenSize { experiment.synthesizerHiddenSize = synthesizerHiddenSize }
+            if let steps { experiment.windows = steps }
+            guard warmup >= 0 else { throw InputError("--warmup must be non-negative, got \(warmup)") }
+            experiment.warmupWindows = warmup
+            experiment.probeEvery = probeEvery.flatMap { $0 > 0 ? $0 : nil }
+            if let truncation = options.truncation { experiment.truncation = truncation }
+            if let scale = options.syntheticGradientScale { experiment.syntheticGradientScale = scale }
+            if let horizon = options.probeHorizon { experiment.probeHorizon = horizon }
+            if let reportEvery = options.reportEvery {
+                guard reportEvery >= 1 else { throw InputError("--report-every must be at least 1, got \(reportEvery)") }
+                experiment.reportEvery = reportEvery
+            }
+            try experiment.validate()
+            return .recurrent(RecurrentPlan(experiment: experiment))
+        } }
+        if task == .text, case .recurrent(let plan) = plans.first {
+            // Read the text now, so that a bad file fails before any output.
+            _ = try configuration.makeTask(batchSize: plan.experiment.batchSize, truncation: plan.experiment.truncation, seed: 0)
+        }
+        let source = task == .text ? (data ?? "the bundled text (\(TextCorpus.bundledFileName))") : "generated"
+        return (plans, DataDescription(recurrent: task, source: source, directory: task == .text ? data : nil))
+    }
+}

@@ -1,0 +1,50 @@
+import DNI
+import Linalg
+
+/// One configured recurrent run, driven like the feed-forward ones: window events become the
+/// progress bar's steps, and reports and probes become lines (`{"event":"report",…}`,
+/// `{"event":"probe",…}` with `--json`, else text) that the command's reporter prints.
+struct RecurrentPlan {
+    let experiment: RecurrentExperiment
+
+    /// Runs the experiment on this process (`--execution sequential` only: a recurrent core is
+    /// one stage), with the matrix products on `--threads` threads (else `DNI_GEMM_THREADS`, else
+    /// every core).
+    func run(arguments: TrainingArguments, execution: ExecutionSettings, onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
+        guard execution.kind == .sequential, execution.distributed == nil else {
+            throw InputError("--execution \(execution.kind.rawValue) does not apply to recurrent tasks (one core, one stage); use sequential")
+        }
+        let threads = execution.threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) } ?? PackedGEMM.activeProcessorCount
+        let engine = GEMMEngine(named: environmentValue("DNI_GEMM"), threads: threads)
+        let name = experiment.method.rawValue
+        return try experiment.run(engine: engine) { event in
+            switch event {
+            case .window(let index, let total, let loss):
+                onEvent(.step(epoch: 1, step: index, stepsPerEpoch: total, meanLoss: loss))
+            case .report(let report):
+                var line = JSONLine(event: "report")
+                line.append("method", .string(name))
+                line.append("window", .integer(report.window))
+                line.append("train_loss", report.trainLoss)
+                if experiment.method == .dni { line.append("synthesizer_loss", report.synthesizerLoss) }
+                line.append("progress", .string(report.progress))
+                line.append("seconds", report.seconds)
+                let text = "\(name) window \(report.window): loss \(format(report.trainLoss, 4)), \(report.progress) (\(format(report.seconds, 1)) s)"
+                onEvent(.line(json: line, text: text))
+            case .probe(let probe):
+                var line = JSONLine(event: "probe")
+                line.append("method", .string(name))
+                line.append("window", .integer(probe.window))
+                line.append("cell_norm", probe.meanCellNorm)
+                line.append("saturated_forget_fraction", probe.saturatedForgetFraction)
+                line.append("cosine", probe.cosine)
+                line.append("norm_ratio", probe.normRatio)
+                line.append("true_gradient_norm", probe.trueGradientNorm)
+                line.append("horizon", .integer(probe.horizon))
+                var text = "\(name) probe window \(probe.window): ‖c‖ \(format(probe.meanCellNorm ?? .nan, 3)), forget>0.99 \(format(100 * (probe.saturatedForgetFraction ?? .nan), 1))%"
+                if let cosine = probe.cosine { text += ", cos \(format(cosine, 3)), norm×\(format(probe.normRatio ?? .nan, 2))" }
+                onEvent(.line(json: line, text: text))
+            }
+        }
+    }
+}
