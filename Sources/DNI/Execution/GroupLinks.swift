@@ -22,6 +22,12 @@ public protocol GroupLinks {
 
 /// The links of a group with no neighbours (every stage on one thread).
 struct NoLinks: GroupLinks {
+    /// One byte of storage. An empty struct passed `inout` has no address of its own (every
+    /// instance shares one placeholder), which ThreadSanitizer reports as two threads modifying
+    /// the same variable when two single-group runs go at once; with storage, each run's links
+    /// live in its own frame.
+    private var storage: UInt8 = 0
+
     mutating func nextInput() throws -> Message { preconditionFailure("the bottom group reads the data") }
     mutating func releaseInput() {}
     mutating func sendUp(batch: Int, activation: Matrix, target: Matrix) throws {
