@@ -86,21 +86,9 @@ extension DNICommand.Bench {
         }
 
         /// `value` with `digits` decimals.
-        func format(_ value: Double, _ digits: Int = 1) -> String {
-            var scale = 1.0
-            for _ in 0..<digits { scale *= 10 }
-            let rounded = (value * scale).rounded() / scale
-            var text = String(rounded)
-            if let dot = text.firstIndex(of: ".") {
-                let decimals = text.distance(from: dot, to: text.endIndex) - 1
-                if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
-            }
-            return text
-        }
+        func format(_ value: Double, _ digits: Int = 1) -> String { fixedDecimals(value, digits) }
 
         /// `text` padded with spaces to `width` characters.
-        func pad(_ text: String, _ width: Int) -> String {
-            text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-        }
+        func pad(_ text: String, _ width: Int) -> String { padded(text, width) }
     }
 }

@@ -218,21 +218,8 @@ enum ConvolutionTiming {
     }
 
     /// `value` with `digits` decimals.
-    static func format(_ value: Double, _ digits: Int) -> String {
-        guard value.isFinite else { return "null" }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let rounded = (value * scale).rounded() / scale
-        var text = String(rounded)
-        if let dot = text.firstIndex(of: ".") {
-            let decimals = text.distance(from: dot, to: text.endIndex) - 1
-            if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
-        }
-        return text
-    }
+    static func format(_ value: Double, _ digits: Int) -> String { fixedDecimals(value, digits) }
 
     /// `text` padded with spaces to `width` characters.
-    static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-    }
+    static func pad(_ text: String, _ width: Int) -> String { padded(text, width) }
 }

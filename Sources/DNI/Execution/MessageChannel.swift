@@ -1,4 +1,3 @@
-import CLinalgKernels
 import Linalg
 
 /// One message between neighbouring stage groups: a batch id and a matrix — the activation hᵢ
@@ -29,17 +28,17 @@ public struct ChannelAborted: Error {}
 
 /// A bounded single-producer, single-consumer queue of ``Message`` slots between two threads.
 ///
-/// Waiting sides spin, then sleep (``WaitSignal``). Back-pressure: a sender waits when every slot is taken. ``abort()`` wakes both sides, which
-/// then throw ``ChannelAborted``.
+/// Waiting sides spin, then sleep (``WaitSignal``). Back-pressure: a sender waits when every
+/// slot is taken. ``abort()`` wakes both sides, which then throw ``ChannelAborted``.
 final class MessageChannel: @unchecked Sendable {
-    // Why `@unchecked Sendable` is safe: `slots` is immutable; the counters are only accessed
-    // through the C atomics (acquire/release); `heldCount` is touched only by the consumer's
+    // Why `@unchecked Sendable` is safe: `slots` is immutable; the counters are `AtomicCounter`s
+    // (acquire loads, release stores); `heldCount` is touched only by the consumer's
     // single thread (one producer, one consumer, by construction in the executors); `signal`
     // is Sendable.
     private let slots: [Message]
     /// Messages published (producer) and released (consumer), as ever-growing counters.
-    private let published: UnsafeMutablePointer<UInt64>
-    private let released: UnsafeMutablePointer<UInt64>
+    private let published = AtomicCounter()
+    private let released = AtomicCounter()
     /// Where each side waits for the other.
     private let signal: WaitSignal
     /// Consumer side: messages taken with `next` and not yet released.
@@ -49,42 +48,33 @@ final class MessageChannel: @unchecked Sendable {
     init(capacity: Int, spinNanoseconds: UInt64 = 500_000) {
         precondition(capacity >= 1, "a channel needs at least one slot")
         slots = (0..<capacity).map { _ in Message() }
-        published = .allocate(capacity: 1)
-        published.initialize(to: 0)
-        released = .allocate(capacity: 1)
-        released.initialize(to: 0)
         signal = WaitSignal(spinNanoseconds: spinNanoseconds)
-    }
-
-    deinit {
-        published.deallocate()
-        released.deallocate()
     }
 
     /// Number of slots.
     var capacity: Int { slots.count }
 
     /// Messages published and not yet released (either side may call it).
-    var pendingCount: Int { Int(dni_atomic_load_u64(published) - dni_atomic_load_u64(released)) }
+    var pendingCount: Int { Int(published.value - released.value) }
 
     /// Producer: waits for a free slot and returns it for filling; ``publish()`` sends it.
     func reserve() throws -> Message {
         let capacity = UInt64(slots.count)
-        try wait { dni_atomic_load_u64(self.published) - dni_atomic_load_u64(self.released) < capacity }
-        return slots[Int(dni_atomic_load_u64(published) % capacity)]
+        try wait { self.published.value - self.released.value < capacity }
+        return slots[Int(published.value % capacity)]
     }
 
     /// Producer: sends the slot returned by the last ``reserve()``.
     func publish() {
-        dni_atomic_store_u64(published, dni_atomic_load_u64(published) + 1)
+        published.store(published.value + 1)
         signal.signal()
     }
 
     /// Consumer: waits for the next message not yet taken and returns it; it stays valid until
     /// ``release()`` gives it back (messages are released in the order they were taken).
     func next() throws -> Message {
-        let wanted = dni_atomic_load_u64(released) + heldCount
-        try wait { dni_atomic_load_u64(self.published) > wanted }
+        let wanted = released.value + heldCount
+        try wait { self.published.value > wanted }
         heldCount += 1
         return slots[Int(wanted % UInt64(slots.count))]
     }
@@ -93,7 +83,7 @@ final class MessageChannel: @unchecked Sendable {
     func release() {
         precondition(heldCount > 0, "release() without a message taken")
         heldCount -= 1
-        dni_atomic_store_u64(released, dni_atomic_load_u64(released) + 1)
+        released.store(released.value + 1)
         signal.signal()
     }
 

@@ -1,4 +1,5 @@
 import CLinalgKernels
+import Linalg
 
 #if canImport(Glibc)
 import Glibc
@@ -65,18 +66,13 @@ final class WaitSignal: @unchecked Sendable {
     /// Returns when `ready()` holds: spins first, then sleeps; throws when aborted.
     func wait(until ready: () -> Bool) throws {
         if ready() { return }
-        var start = timespec(), now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &start)
-        spinning: while true {
-            for _ in 0..<64 {
-                if ready() { return }
-                if dni_atomic_load_u64(abortFlag) != 0 { throw ChannelAborted() }
-                dni_spin_pause()
-            }
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            let elapsed = (Int64(now.tv_sec) - Int64(start.tv_sec)) * 1_000_000_000 + (Int64(now.tv_nsec) - Int64(start.tv_nsec))
-            if elapsed >= Int64(spinNanoseconds) { break spinning }
+        var aborted = false
+        let done = spinWait(nanoseconds: spinNanoseconds) {
+            aborted = dni_atomic_load_u64(abortFlag) != 0
+            return aborted || ready()
         }
+        if aborted { throw ChannelAborted() }
+        if done { return }
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while !ready() {

@@ -204,16 +204,6 @@ private final class WorkerState: @unchecked Sendable {
     /// Spins (with the CPU's pause hint) until `condition` holds or ``spinNanoseconds`` pass.
     /// Called without `mutex` held; the caller re-checks under the mutex before sleeping.
     func spin(until condition: () -> Bool) {
-        var start = timespec(), now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &start)
-        while true {
-            for _ in 0..<64 {
-                if condition() { return }
-                dni_spin_pause()
-            }
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            let elapsed = (Int64(now.tv_sec) - Int64(start.tv_sec)) * 1_000_000_000 + (Int64(now.tv_nsec) - Int64(start.tv_nsec))
-            if elapsed >= Int64(Self.spinNanoseconds) { return }
-        }
+        _ = spinWait(nanoseconds: Self.spinNanoseconds, until: condition)
     }
 }
