@@ -18,6 +18,7 @@ extension DNICommand {
 
         func run() throws {
             let methods = try parseMethods(self.methods)
+            if let report { try ReportDestination.checkWritable(report) }
             var summaries: [TrainingSummary] = []
             var runs: [RunRecord] = []
             let engine = try arguments.engine()
@@ -46,10 +47,15 @@ extension DNICommand {
 func parseMethods(_ text: String) throws -> [TrainingMethod] {
     let names = text.split(separator: ",").map { $0.trimmingWhitespace() }
     guard !names.isEmpty else { throw InputError("--methods needs at least one method") }
-    return try names.map { name in
+    var methods: [TrainingMethod] = []
+    for name in names {
         guard let method = TrainingMethod(rawValue: name) else {
             throw InputError("--methods: unknown method '\(name)' (choose from \(TrainingMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        return method
+        guard !methods.contains(method) else {
+            throw InputError("--methods: '\(name)' is listed twice in '\(text)' (each method runs once)")
+        }
+        methods.append(method)
     }
+    return methods
 }

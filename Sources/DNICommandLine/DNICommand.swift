@@ -32,7 +32,7 @@ public struct DNICommand: ParsableCommand {
     /// Runs `arguments` and returns the exit status instead of exiting (for tests).
     public static func run(arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(NegativeNumberArguments.joined(arguments))
             try command.run()
             return 0
         } catch {

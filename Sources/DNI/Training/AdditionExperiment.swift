@@ -68,6 +68,15 @@ public struct AdditionExperiment: Sendable, Equatable {
         guard updateProbability > 0, updateProbability <= 1 else {
             throw InputError("--update-probability must be in (0, 1], got \(updateProbability)")
         }
+        var settings = "--hidden \(hiddenSizes.map(String.init).joined(separator: ",")) --batch-size \(batchSize) "
+            + "--examples \(trainCount) --test-examples \(testCount) --bits \(bits)"
+        if method.usesSynthesizers {
+            settings += " --synthesizer-hidden-layers \(synthesizer.hiddenLayers) --synthesizer-hidden-size \(synthesizer.hiddenSize)"
+        }
+        let dataElements = (Double(trainCount) + Double(testCount)) * Double(3 * bits)
+        try MemoryBudget.check(bytes: MemoryBudget.estimatedBytes(networkConfiguration, batchSize: batchSize,
+                                                                  dataElements: dataElements),
+                               settings: settings)
     }
 
     /// Generates the data, builds the network and trains it, reporting to `onEvent`.

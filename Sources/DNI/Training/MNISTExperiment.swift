@@ -68,6 +68,12 @@ public struct MNISTExperiment: Sendable, Equatable {
             throw InputError("--update-probability must be in (0, 1], got \(updateProbability)")
         }
         if let trainLimit, trainLimit < 1 { throw InputError("--examples must be at least 1, got \(trainLimit)") }
+        var settings = "--hidden \(hiddenSize) --layers \(layers) --batch-size \(batchSize)"
+        if method.usesSynthesizers {
+            settings += " --synthesizer-hidden-layers \(synthesizer.hiddenLayers) --synthesizer-hidden-size \(synthesizer.hiddenSize)"
+        }
+        try MemoryBudget.check(bytes: MemoryBudget.estimatedBytes(networkConfiguration, batchSize: batchSize, dataElements: 0),
+                               settings: settings)
     }
 
     /// The data set (first `trainLimit` training images) from an MNIST split pair.
@@ -94,7 +100,10 @@ public struct MNISTExperiment: Sendable, Equatable {
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let data = try dataset(from: mnist)
-        let network = Network(configuration: networkConfiguration, loss: SoftmaxCrossEntropy(), engine: engine)
+        // The input width is the images' (784 for MNIST's 28×28; any other size an IDX set holds).
+        var configuration = networkConfiguration
+        configuration.inputSize = data.inputSize
+        let network = Network(configuration: configuration, loss: SoftmaxCrossEntropy(), engine: engine)
         let trainer = try Trainer(network: network, dataset: data,
                                   options: TrainingOptions(epochs: epochs, batchSize: batchSize, probeEvery: probeEvery,
                                                            seed: seed, learningRateDecayEpochs: learningRateDecayEpochs,
