@@ -30,6 +30,7 @@ extension DNICommand {
                     recorder.record(event)
                 }
                 if arguments.json { print(summary.jsonLine.description) }
+                if let warning = summary.trainLossWarning { printError("dni: warning: \(warning)") }
                 summaries.append(summary)
                 runs.append(recorder.run(summary: summary))
             }

@@ -24,6 +24,7 @@ extension DNICommand {
             } else {
                 print(SummaryTable(summaries: [summary]).render())
             }
+            if let warning = summary.trainLossWarning { printError("dni: warning: \(warning)") }
         }
     }
 }

@@ -116,6 +116,8 @@ extension TrainingSummary {
         if test.exactAccuracy != nil { line.append("test_bit_accuracy", test.accuracy) }
         line.append("seconds", seconds)
         line.append("samples_per_second", samplesPerSecond)
+        line.append("first_epoch_train_loss", firstEpochTrainLoss)
+        if firstEpochTrainLoss != nil { line.append("train_loss_rose", .bool(trainLossRose)) }
         return line
     }
 }

@@ -64,6 +64,7 @@ public struct Trainer {
     /// Runs every epoch, reporting progress to `onEvent`; throws ``TrainingFailure`` when the
     /// loss stops being finite.
     public func run(onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
+        var divergenceGuard = DivergenceGuard(network: network)
         var generator = SeededGenerator(seed: options.seed &+ 0x5EED_0F_5A_FF1E)
         let stepsPerEpoch = dataset.trainCount / options.batchSize
         var order = Array(0..<dataset.trainCount)
@@ -102,7 +103,7 @@ public struct Trainer {
                 let start = clock.now
                 let result = network.trainStep(input: batchInputs, target: batchTargets)
                 epochTime += clock.now - start
-                guard result.loss.isFinite else { throw divergence(epoch: epoch, step: step, input: batchInputs) }
+                try divergenceGuard.check(result, epoch: epoch, step: step + 1, input: batchInputs)
                 lossSum += result.loss
                 synthesizerLossSum += result.synthesizerLoss
                 globalStep += 1
@@ -123,22 +124,10 @@ public struct Trainer {
         }
         let record = lastRecord!
         let seconds = elapsed.seconds
-        return TrainingSummary(
+        return try divergenceGuard.finish(TrainingSummary(
             task: dataset.name, method: network.method, execution: "sequential", epochs: record.epoch,
             seed: options.seed, trainLoss: record.trainLoss, test: record.test, seconds: seconds,
-            samplesPerSecond: seconds > 0 ? Double(trainedExamples) / seconds : 0)
-    }
-
-    /// A failure naming the step and the lowest stage whose output is no longer finite.
-    private func divergence(epoch: Int, step: Int, input: Matrix) -> TrainingFailure {
-        var activation = input
-        for (index, stage) in network.stages.enumerated() {
-            activation = stage.forward(activation, mode: .inference)
-            if !activation.isFinite {
-                return TrainingFailure("the loss diverged at epoch \(epoch), step \(step + 1): stage \(index + 1) of \(network.stages.count) produced non-finite activations (lower the learning rate)")
-            }
-        }
-        return TrainingFailure("the loss diverged at epoch \(epoch), step \(step + 1): the loss is not finite (lower the learning rate)")
+            samplesPerSecond: seconds > 0 ? Double(trainedExamples) / seconds : 0))
     }
 }
 

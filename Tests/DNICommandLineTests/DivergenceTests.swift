@@ -1,0 +1,31 @@
+import Testing
+
+/// A diverging run ends with exit status 1 and one line on standard error naming epoch, step,
+/// stage and quantity, in text and JSON mode alike (it used to trap in the progress output with
+/// 132, or exit 0 with a loss of 10¹⁹).
+@Suite struct DivergenceTests {
+    static let small = ["--epochs", "2", "--examples", "512"]
+
+    @Test(arguments: [
+        ["train", "--task", "mnist", "--learning-rate", "1e9"],
+        ["train", "--task", "mnist", "--learning-rate", "1e9", "--json"],
+        ["train", "--task", "mnist", "--method", "dni", "--learning-rate", "1e9"],
+        ["train", "--task", "mnist", "--optimizer", "sgd", "--learning-rate", "100"],
+        ["train", "--task", "mnist", "--optimizer", "sgd", "--learning-rate", "100", "--json"],
+        ["train", "--task", "addition", "--learning-rate", "1e9"],
+        ["train", "--task", "addition", "--learning-rate", "1e9", "--json"],
+        ["train", "--task", "addition", "--method", "cdni", "--synthesizer-learning-rate", "1e9"],
+        ["compare", "--task", "mnist", "--learning-rate", "1e9"],
+        ["compare", "--task", "addition", "--learning-rate", "1e9", "--json"],
+    ])
+    func divergingRunsExitWithOneAndOneLine(_ arguments: [String]) throws {
+        let outcome = try DNIProcess.run(arguments + Self.small)
+        #expect(outcome.status == 1, "\(arguments): \(outcome.status) \(outcome.standardError)")
+        #expect(!outcome.killedBySignal)
+        #expect(outcome.errorLines.count == 1, "\(outcome.standardError)")
+        #expect(outcome.standardError.hasPrefix("dni: training failed: training diverged at epoch "))
+        #expect(outcome.standardError.contains("stage "))
+        #expect(outcome.standardError.contains("(lower the learning rate)"))
+        #expect(!outcome.standardOutput.contains("summary"))
+    }
+}
