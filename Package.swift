@@ -20,13 +20,15 @@ let package = Package(
         .target(name: "Linalg", dependencies: ["CLinalgKernels"]),
         // The C microkernels that need per-function CPU targets (AVX2/FMA), chosen at run time.
         .target(name: "CLinalgKernels"),
+        // SIGINT/SIGTERM handlers for clean interrupts (a signal handler must be C).
+        .target(name: "CSignals"),
         // The system zlib, for gzip-compressed IDX files (Linux: zlib1g-dev; macOS: in the SDK).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Layers, losses, optimizers, synthesizers, stages, training methods, data sets.
         // Ships a small MNIST subset (Scripts/make-mnist-subset.py) for tests and demos.
         .target(
             name: "DNI",
-            dependencies: ["Linalg", "CZlib"],
+            dependencies: ["Linalg", "CZlib", "CSignals"],
             resources: [.copy("Resources/mnist-subset")]
         ),
         // Metrics (JSON Lines) to self-contained HTML reports with inline SVG charts.

@@ -22,10 +22,11 @@ extension DNICommand {
             var summaries: [TrainingSummary] = []
             var runs: [RunRecord] = []
             let engine = try arguments.engine()
+            let interruptMonitor = try InterruptMonitor()
             for plan in try arguments.plans(for: methods) {
                 var reporter = ProgressReporter(json: arguments.json, method: plan.method, tagLines: true)
                 var recorder = RunRecorder()
-                let summary = try plan.run(arguments: arguments, engine: engine) { event in
+                let summary = try plan.run(arguments: arguments, engine: engine, interruptMonitor: interruptMonitor) { event in
                     reporter.handle(event, totalEpochs: plan.epochs)
                     recorder.record(event)
                 }
@@ -33,6 +34,7 @@ extension DNICommand {
                 if let warning = summary.trainLossWarning { printError("dni: warning: \(warning)") }
                 summaries.append(summary)
                 runs.append(recorder.run(summary: summary))
+                if interruptMonitor.shouldStop { break }
             }
             if !arguments.json { print(SummaryTable(summaries: summaries).render()) }
             if let report {
@@ -40,6 +42,7 @@ extension DNICommand {
                 try writeReport(runs, title: title, to: report)
                 if !arguments.json { print("report: \(report)") }
             }
+            if let interruption = TrainingInterrupted(interruptMonitor) { throw interruption }
         }
     }
 }

@@ -46,6 +46,10 @@ public struct DNICommand: ParsableCommand {
             printError("dni: training failed: \(failure.description)")
             return 1
         }
+        if let interruption = error as? TrainingInterrupted {
+            printError("dni: \(interruption.description)")
+            return interruption.exitStatus
+        }
         if let failure = error as? InputError {
             printError("dni: \(failure.description)")
             return 2

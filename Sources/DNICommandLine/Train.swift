@@ -16,7 +16,8 @@ extension DNICommand {
             let plan = try arguments.plans(for: [method])[0]
             let engine = try arguments.engine()
             var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false)
-            let summary = try plan.run(arguments: arguments, engine: engine) { event in
+            let interruptMonitor = try InterruptMonitor()
+            let summary = try plan.run(arguments: arguments, engine: engine, interruptMonitor: interruptMonitor) { event in
                 reporter.handle(event, totalEpochs: plan.epochs)
             }
             if arguments.json {
@@ -25,6 +26,7 @@ extension DNICommand {
                 print(SummaryTable(summaries: [summary]).render())
             }
             if let warning = summary.trainLossWarning { printError("dni: warning: \(warning)") }
+            if let interruption = TrainingInterrupted(interruptMonitor) { throw interruption }
         }
     }
 }

@@ -215,14 +215,16 @@ enum ExperimentPlan {
         }
     }
 
-    func run(arguments: TrainingArguments, engine: GEMMEngine, onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
+    func run(arguments: TrainingArguments, engine: GEMMEngine, interruptMonitor: InterruptMonitor? = nil,
+             onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
         switch self {
         case .addition(let experiment):
             try experiment.run(probeEvery: arguments.probeEvery, maxSteps: arguments.steps, warmupSteps: arguments.warmup,
-                               engine: engine, onEvent: onEvent)
+                               engine: engine, interruptMonitor: interruptMonitor, onEvent: onEvent)
         case .mnist(let experiment, let mnist):
             try experiment.run(on: mnist, probeEvery: arguments.probeEvery, maxSteps: arguments.steps,
-                               warmupSteps: arguments.warmup, engine: engine, onEvent: onEvent)
+                               warmupSteps: arguments.warmup, engine: engine, interruptMonitor: interruptMonitor,
+                               onEvent: onEvent)
         }
     }
 }

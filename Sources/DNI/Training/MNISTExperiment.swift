@@ -96,7 +96,7 @@ public struct MNISTExperiment: Sendable, Equatable {
 
     /// Builds the network and trains it on `mnist`, reporting to `onEvent`.
     public func run(on mnist: MNISTDataset, probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
-                    engine: GEMMEngine = .default,
+                    engine: GEMMEngine = .default, interruptMonitor: InterruptMonitor? = nil,
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let data = try dataset(from: mnist)
@@ -104,10 +104,11 @@ public struct MNISTExperiment: Sendable, Equatable {
         var configuration = networkConfiguration
         configuration.inputSize = data.inputSize
         let network = Network(configuration: configuration, loss: SoftmaxCrossEntropy(), engine: engine)
-        let trainer = try Trainer(network: network, dataset: data,
-                                  options: TrainingOptions(epochs: epochs, batchSize: batchSize, probeEvery: probeEvery,
-                                                           seed: seed, learningRateDecayEpochs: learningRateDecayEpochs,
-                                                           maxSteps: maxSteps, warmupSteps: warmupSteps))
+        var options = TrainingOptions(epochs: epochs, batchSize: batchSize, probeEvery: probeEvery,
+                                      seed: seed, learningRateDecayEpochs: learningRateDecayEpochs,
+                                      maxSteps: maxSteps, warmupSteps: warmupSteps)
+        options.interruptMonitor = interruptMonitor
+        let trainer = try Trainer(network: network, dataset: data, options: options)
         return try trainer.run(onEvent: onEvent)
     }
 }

@@ -20,6 +20,8 @@ public struct TrainingOptions: Sendable, Equatable {
     public var maxSteps: Int?
     /// Untimed steps taken before the first timed one (warm-up for throughput runs).
     public var warmupSteps: Int
+    /// Polled between steps: on SIGINT/SIGTERM the run ends after the current step (nil: never).
+    public var interruptMonitor: InterruptMonitor? = nil
 
     /// Options for `epochs` passes in batches of `batchSize`.
     public init(epochs: Int, batchSize: Int, probeEvery: Int? = nil, seed: UInt64 = 1,
@@ -111,6 +113,7 @@ public struct Trainer {
                 trainedExamples += options.batchSize
                 onEvent(.step(epoch: epoch, step: step + 1, stepsPerEpoch: stepsPerEpoch,
                               meanLoss: lossSum / Double(step + 1)))
+                if options.shouldStop { break }
             }
             elapsed += epochTime
             let test = network.evaluate(inputs: dataset.testInputs, targets: dataset.testTargets, kind: dataset.kind)
@@ -121,6 +124,7 @@ public struct Trainer {
             lastRecord = record
             onEvent(.epoch(record))
             if let maxSteps = options.maxSteps, globalStep >= maxSteps { break epochs }
+            if options.shouldStop { break epochs }
         }
         let record = lastRecord!
         let seconds = elapsed.seconds
