@@ -64,4 +64,7 @@ if [ "$status" -ne 0 ]; then
     exit 1
 fi
 runs_done=$(grep -Eo 'stat::number_of_executed_units: [0-9]+' "$build/$target.log" | grep -Eo '[0-9]+$')
-echo "fuzz.sh: $target: no crash in $runs_done runs ($seconds s limit)"
+limit_text="${seconds} s"
+if [ -n "$runs" ]; then limit_text="$runs runs"; fi
+elapsed=$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$build/$target.log" | grep -Eo '[0-9]+ second' | grep -Eo '[0-9]+')
+echo "fuzz.sh: $target: no crash in $runs_done runs, $elapsed s (limit: $limit_text)"
