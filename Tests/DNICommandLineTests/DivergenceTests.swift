@@ -28,4 +28,20 @@ import Testing
         #expect(outcome.standardError.contains("(lower the learning rate)"))
         #expect(!outcome.standardOutput.contains("summary"))
     }
+
+    /// A learning rate of 20 saturates every sigmoid of the addition network within an epoch:
+    /// the loss stays finite and bounded (no divergence) but ends above the first epoch's.
+    @Test(arguments: [true, false])
+    func aRunThatEndsWorseThanItBeganSaysSo(json: Bool) throws {
+        let arguments = ["train", "--task", "addition", "--epochs", "4", "--examples", "256", "--test-examples", "64",
+                         "--learning-rate", "20"] + (json ? ["--json"] : [])
+        let outcome = try DNIProcess.run(arguments)
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(outcome.errorLines.count == 1)
+        #expect(outcome.standardError.hasPrefix("dni: warning: backprop: the final training loss "))
+        #expect(outcome.standardError.contains(" is higher than the first epoch's "))
+        if json {
+            #expect(outcome.outputLines.last?.hasSuffix(#""train_loss_rose":true}"#) == true, "\(outcome.standardOutput)")
+        }
+    }
 }
