@@ -13,15 +13,17 @@ import Darwin
 ///
 /// Cheap by construction: every step it looks at two numbers the step already computed, the
 /// task loss L and the synthesizers' regression loss L_M (which grows with the synthetic
-/// gradients ĝ); every `weightCheckInterval` steps, and at the end, it sums the squares of every
-/// parameter (stages and synthesizers), one pass over the weights, against a step that passes
-/// over them six times per example. Only when a check fails does it run one inference pass over
+/// gradients ĝ); every `weightCheckInterval` steps, and at the end, it finds the largest magnitude
+/// of every parameter (stages and synthesizers), one vectorised pass over the weights, against a
+/// step that passes over them six times per example. Measured on one thread: 0.11–0.16 ms per
+/// pass against a 5–7.5 ms step for the paper's 3×256 MNIST network, 4–5 µs against a 28–34 µs
+/// step for the post's addition network; every 32 steps, under 0.5% of a step. Only when a check fails does it run one inference pass over
 /// the batch to find the lowest stage whose activations went bad.
 ///
 /// The bounds are ones only a diverged run reaches: a healthy run's loss stays within a few times
-/// its first step's (cross-entropy starts at ln 10 ≈ 2.3), weights start with a root mean square
-/// near 0.05 and stay below 10 (the largest in the default runs of every method
-/// on both tasks: 5.6), and synthetic gradients track true ones of order 1.
+/// its first step's (cross-entropy starts at ln 10 ≈ 2.3); no weight grew past 43 in magnitude in
+/// the default runs of any method on either task (the bound is 10⁵); synthetic gradients track
+/// true ones of order 1.
 ///
 /// It also keeps the first epoch's mean training loss, so that ``finish(_:)`` can say in the
 /// summary when the run ended worse than it began.
@@ -29,8 +31,8 @@ public struct DivergenceGuard {
     /// The loss may reach this many times its first step's value (at least 1) before the run
     /// counts as diverged.
     public var lossGrowthBound = 1e4
-    /// The largest root mean square a parameter tensor may reach.
-    public var weightBound = 1e4
+    /// The largest magnitude a parameter element may reach.
+    public var weightBound = 1e5
     /// The largest synthesizer regression loss L_M = (1/B) Σₙ ½‖ĝₙ − δₙ‖².
     public var synthesizerLossBound = 1e6
     /// The largest activation magnitude the diagnosis accepts as healthy.
@@ -46,7 +48,7 @@ public struct DivergenceGuard {
     private var firstEpochSteps = 0
 
     /// A guard of `network`'s training, checking the weights every `weightCheckInterval` steps.
-    public init(network: Network, weightCheckInterval: Int = 16) {
+    public init(network: Network, weightCheckInterval: Int = 32) {
         self.network = network
         self.weightCheckInterval = max(1, weightCheckInterval)
     }
@@ -89,8 +91,8 @@ public struct DivergenceGuard {
         return summary
     }
 
-    /// The first parameter tensor (stage by stage, body then synthesizer) that is not finite or
-    /// whose root mean square exceeds ``weightBound``, described; nil when all are healthy.
+    /// The first parameter tensor (stage by stage, body then synthesizer) with an element that is
+    /// NaN or larger in magnitude than ``weightBound``, described; nil when all are healthy.
     func badWeights() -> String? {
         for (index, stage) in network.stages.enumerated() {
             if let problem = firstBadParameter(stage.parameters, stage: index, owner: "parameter") { return problem }
@@ -102,18 +104,34 @@ public struct DivergenceGuard {
         return nil
     }
 
-    /// The first of `parameters` that is not finite or whose root mean square exceeds
+    /// The first of `parameters` that holds a NaN or an element larger in magnitude than
     /// ``weightBound``, described; nil when all are healthy. Allocates nothing when healthy.
     private func firstBadParameter(_ parameters: [Parameter], stage: Int, owner: String) -> String? {
         for parameter in parameters where parameter.count > 0 {
-            let rms = (parameter.value.dot(parameter.value) / Double(parameter.count)).squareRoot()
-            if !(rms <= weightBound) {
-                let size = rms.isFinite ? "has a root mean square of \(shortNumber(rms)), above \(shortNumber(weightBound))"
-                                        : "is not finite"
+            let largest = Self.largestMagnitude(parameter.value)
+            if !(Double(largest) <= weightBound) {
+                let size = largest.isFinite ? "reaches \(shortNumber(Double(largest))) in magnitude, above \(shortNumber(weightBound))"
+                                            : "is not finite"
                 return "stage \(stage + 1) of \(network.stages.count): \(owner) \"\(parameter.name)\" \(size)"
             }
         }
         return nil
+    }
+
+    /// max |mᵢ| over the elements of `matrix`; NaN if any element is NaN.
+    ///
+    /// On the bit patterns: with the sign bit cleared, IEEE 754 floats order as unsigned
+    /// integers, +∞ is 0x7F800000 and every NaN lies above it; an integer max reduction
+    /// vectorises where a float one (NaN rules) does not.
+    static func largestMagnitude(_ matrix: Matrix) -> Float {
+        let largest: UInt32 = matrix.withUnsafeBufferPointer { elements in
+            elements.withMemoryRebound(to: UInt32.self) { bits in
+                var largest: UInt32 = 0
+                for pattern in bits { largest = max(largest, pattern & 0x7FFF_FFFF) }
+                return largest
+            }
+        }
+        return largest > 0x7F80_0000 ? .nan : Float(bitPattern: largest)
     }
 
     /// Runs `input` through the stages in inference mode and describes the lowest stage whose
