@@ -27,7 +27,7 @@ import Testing
     @Test func healthyStepsPass() throws {
         var divergenceGuard = DivergenceGuard(network: Self.network(), weightCheckInterval: 1)
         for step in 1...5 {
-            try divergenceGuard.check(StepResult(loss: 0.5, synthesizerLoss: 0.01), epoch: 1, step: step, input: Self.input)
+            try divergenceGuard.check(StepResult(loss: 0.5, synthesizerLoss: 0.01), epoch: 1, step: step, batch: { Self.input })
         }
         _ = try divergenceGuard.finish(Self.summary(trainLoss: 0.4))
     }
@@ -36,8 +36,8 @@ import Testing
     func aBadLossNamesEpochStepAndQuantity(_ loss: Double) {
         var divergenceGuard = DivergenceGuard(network: Self.network())
         let failure = Self.failure {
-            try divergenceGuard.check(StepResult(loss: 1, synthesizerLoss: 0), epoch: 2, step: 1, input: Self.input)
-            try divergenceGuard.check(StepResult(loss: loss, synthesizerLoss: 0), epoch: 2, step: 7, input: Self.input)
+            try divergenceGuard.check(StepResult(loss: 1, synthesizerLoss: 0), epoch: 2, step: 1, batch: { Self.input })
+            try divergenceGuard.check(StepResult(loss: loss, synthesizerLoss: 0), epoch: 2, step: 7, batch: { Self.input })
         }
         #expect(failure?.description.hasPrefix("training diverged at epoch 2, step 7: ") == true, "\(String(describing: failure))")
         #expect(failure?.description.contains("the loss is") == true)
@@ -46,7 +46,7 @@ import Testing
     @Test func aBadSyntheticGradientIsNamed() {
         var divergenceGuard = DivergenceGuard(network: Self.network())
         let failure = Self.failure {
-            try divergenceGuard.check(StepResult(loss: 1, synthesizerLoss: .nan), epoch: 1, step: 3, input: Self.input)
+            try divergenceGuard.check(StepResult(loss: 1, synthesizerLoss: .nan), epoch: 1, step: 3, batch: { Self.input })
         }
         #expect(failure?.description.contains("epoch 1, step 3: the synthetic gradients are off") == true, "\(String(describing: failure))")
     }
@@ -56,9 +56,9 @@ import Testing
         network.stages[1].parameters[0].value[0, 0] = .nan
         var divergenceGuard = DivergenceGuard(network: network, weightCheckInterval: 2)
         // The weights are checked every second step: the first step passes.
-        try divergenceGuard.check(StepResult(loss: 1, synthesizerLoss: 0), epoch: 1, step: 1, input: Self.input)
+        try divergenceGuard.check(StepResult(loss: 1, synthesizerLoss: 0), epoch: 1, step: 1, batch: { Self.input })
         let failure = Self.failure {
-            try divergenceGuard.check(StepResult(loss: 1, synthesizerLoss: 0), epoch: 1, step: 2, input: Self.input)
+            try divergenceGuard.check(StepResult(loss: 1, synthesizerLoss: 0), epoch: 1, step: 2, batch: { Self.input })
         }
         #expect(failure?.description == #"training diverged at epoch 1, step 2: stage 2 of 3: parameter "weight" is not finite (lower the learning rate)"#)
     }
@@ -75,7 +75,7 @@ import Testing
     @Test func aRunThatEndsWorseThanItsFirstEpochSaysSo() throws {
         var divergenceGuard = DivergenceGuard(network: Self.network())
         for (epoch, loss) in [(1, 0.5), (1, 0.7), (2, 0.9)] {
-            try divergenceGuard.check(StepResult(loss: loss, synthesizerLoss: 0), epoch: epoch, step: 1, input: Self.input)
+            try divergenceGuard.check(StepResult(loss: loss, synthesizerLoss: 0), epoch: epoch, step: 1, batch: { Self.input })
         }
         let rose = try divergenceGuard.finish(Self.summary(trainLoss: 0.9))
         #expect(rose.firstEpochTrainLoss == 0.6)

@@ -54,9 +54,10 @@ public struct DivergenceGuard {
     }
 
     /// Checks one finished training step: `result` is what the step returned, `epoch` and
-    /// `step` are 1-based, `input` is the step's batch (read only if a check fails).
+    /// `step` are 1-based, `batch` gives the step's input batch, called only when a check fails
+    /// (to find the stage whose activations went bad).
     /// - Throws: ``TrainingFailure`` naming epoch, step, stage and quantity.
-    public mutating func check(_ result: StepResult, epoch: Int, step: Int, input: Matrix) throws(TrainingFailure) {
+    public mutating func check(_ result: StepResult, epoch: Int, step: Int, batch: () -> Matrix) throws(TrainingFailure) {
         if firstLoss == nil, result.loss.isFinite { firstLoss = result.loss }
         if firstEpoch == nil { firstEpoch = epoch }
         if epoch == firstEpoch {
@@ -66,11 +67,11 @@ public struct DivergenceGuard {
         stepsChecked += 1
         let lossBound = lossGrowthBound * max(1, abs(firstLoss ?? 1))
         if !(result.loss.magnitude <= lossBound) {
-            let problem = lowestBadStage(input: input) ?? "the loss is \(shortNumber(result.loss)), above \(shortNumber(lossBound)) (\(shortNumber(lossGrowthBound))× the first step's)"
+            let problem = lowestBadStage(input: batch()) ?? "the loss is \(shortNumber(result.loss)), above \(shortNumber(lossBound)) (\(shortNumber(lossGrowthBound))× the first step's)"
             throw failure(epoch: epoch, step: step, problem)
         }
         if !(result.synthesizerLoss <= synthesizerLossBound) {
-            let problem = lowestBadStage(input: input)
+            let problem = lowestBadStage(input: batch())
                 ?? "the synthetic gradients are off: the synthesizers' regression loss is \(shortNumber(result.synthesizerLoss)), above \(shortNumber(synthesizerLossBound))"
             throw failure(epoch: epoch, step: step, problem)
         }

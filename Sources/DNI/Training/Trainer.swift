@@ -105,7 +105,7 @@ public struct Trainer {
                 let start = clock.now
                 let result = network.trainStep(input: batchInputs, target: batchTargets)
                 epochTime += clock.now - start
-                try divergenceGuard.check(result, epoch: epoch, step: step + 1, input: batchInputs)
+                try divergenceGuard.check(result, epoch: epoch, step: step + 1, batch: { batchInputs })
                 lossSum += result.loss
                 synthesizerLossSum += result.synthesizerLoss
                 globalStep += 1
