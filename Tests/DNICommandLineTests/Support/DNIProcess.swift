@@ -23,18 +23,27 @@ struct DNIProcess {
         var description: String
     }
 
-    /// The `dni` executable built next to the test bundle (`swift test` builds every product).
+    /// The `dni` executable built next to the test bundle (`swift test` builds every product):
+    /// looked for beside the running test executable and up to four folders above it, then in
+    /// the package's `.build/debug` (on macOS the tests may run inside a helper elsewhere).
     static func executable() throws -> URL {
+        var candidates: [URL] = []
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<5 {
-            let candidate = directory.appendingPathComponent("dni")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                return candidate
-            }
+            candidates.append(directory.appendingPathComponent("dni"))
             directory = directory.deletingLastPathComponent()
         }
-        throw HarnessError(description: "no dni executable near \(CommandLine.arguments[0]); run `swift build` first")
+        let packageRoot = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(packageRoot.appendingPathComponent(".build/debug/dni"))
+        for candidate in candidates {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+               FileManager.default.isExecutableFile(atPath: candidate.path) {
+                return candidate
+            }
+        }
+        throw HarnessError(description: "no dni executable near \(CommandLine.arguments[0]) or in \(packageRoot.path)/.build/debug; run `swift build` first")
     }
 
     /// Starts `dni arguments` with pipes on standard output and standard error.
