@@ -52,13 +52,15 @@ cp -n Fuzz/Corpus/"$target"/* "$build/corpus-$target/" 2>/dev/null || true
 limit=(-max_total_time="$seconds")
 if [ -n "$runs" ]; then limit=(-runs="$runs"); fi
 # -rss_limit_mb: the readers must stay bounded by their input's size; 2 GB is far above that.
+# SWIFT_BACKTRACE=enable=no: a Swift trap is then reported by libFuzzer as a deadly signal with
+# its "Fatal error: …" line; Swift's own backtracer trips AddressSanitizer and hides the cause.
 set +e
-"$build/$target" "${limit[@]}" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+SWIFT_BACKTRACE=enable=no "$build/$target" "${limit[@]}" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
     -artifact_prefix="$build/artifacts/$target-" -print_final_stats=1 \
     "$build/corpus-$target" >"$build/$target.log" 2>&1
 status=$?
 set -e
-grep -E "^#[0-9]+ +DONE|ERROR|SUMMARY|^artifact_prefix|Test unit written" "$build/$target.log" || true
+grep -E "^#[0-9]+ +DONE|ERROR|SUMMARY|Fatal error|deadly signal|Test unit written" "$build/$target.log" || true
 if [ "$status" -ne 0 ]; then
     echo "fuzz.sh: $target FOUND A PROBLEM (exit $status); see $build/$target.log and $build/artifacts/" >&2
     exit 1
