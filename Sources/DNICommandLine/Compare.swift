@@ -22,7 +22,7 @@ extension DNICommand {
             var summaries: [TrainingSummary] = []
             var runs: [RunRecord] = []
             let engine = try arguments.engine()
-            let interruptMonitor = try InterruptMonitor()
+            let interruptMonitor = InterruptMonitor()
             for plan in try arguments.plans(for: methods) {
                 var reporter = ProgressReporter(json: arguments.json, method: plan.method, tagLines: true)
                 var recorder = RunRecorder()

@@ -25,6 +25,8 @@ public struct DNICommand: ParsableCommand {
     /// DESIGN.md §4: 0 success, 1 training failed, 2 bad input — one line on standard error,
     /// never a crash trace.
     public static func runAsMain(_ arguments: [String]? = nil) -> Never {
+        // Ctrl-C and SIGTERM: finish the step, print the summary so far, exit 130/143.
+        InterruptMonitor.installHandlers()
         let status = run(arguments: arguments ?? Array(CommandLine.arguments.dropFirst()))
         terminateProcess(status)
     }

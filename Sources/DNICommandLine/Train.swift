@@ -16,7 +16,7 @@ extension DNICommand {
             let plan = try arguments.plans(for: [method])[0]
             let engine = try arguments.engine()
             var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false)
-            let interruptMonitor = try InterruptMonitor()
+            let interruptMonitor = InterruptMonitor()
             let summary = try plan.run(arguments: arguments, engine: engine, interruptMonitor: interruptMonitor) { event in
                 reporter.handle(event, totalEpochs: plan.epochs)
             }

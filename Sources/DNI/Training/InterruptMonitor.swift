@@ -6,12 +6,18 @@ import CSignals
 ///
 /// The handler (in the C target `CSignals`) records the first signal in a lock-free atomic;
 /// this type only reads it, between steps (``TrainingOptions/interruptMonitor``). Signals are
-/// process-wide, so every monitor sees the same flag; it holds no state of its own.
+/// process-wide, so every monitor sees the same flag; it holds no state of its own. Until
+/// ``installHandlers()`` is called (the `dni` executable does, first thing), no signal is caught
+/// and ``shouldStop`` stays false: a library user or a test process keeps its own Ctrl-C.
 public struct InterruptMonitor: Sendable, Equatable {
-    /// Installs the handlers for SIGINT and SIGTERM (once per process is enough; again is harmless).
-    /// - Throws: ``InputError`` if the system refuses.
-    public init() throws(InputError) {
-        guard csignals_install() == 0 else { throw InputError("cannot install the SIGINT/SIGTERM handlers") }
+    /// A monitor of the process's stop signals.
+    public init() {}
+
+    /// Installs the handlers for SIGINT and SIGTERM and unblocks both signals (once per process
+    /// is enough; again is harmless). Returns false if the system refused.
+    @discardableResult
+    public static func installHandlers() -> Bool {
+        csignals_install() == 0
     }
 
     /// The first stop signal received (2 for SIGINT, 15 for SIGTERM), or nil.
