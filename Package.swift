@@ -11,6 +11,11 @@ let package = Package(
         .library(name: "DNI", targets: ["DNI"]),
         .library(name: "DNIReports", targets: ["DNIReports"]),
         .executable(name: "dni", targets: ["dni"]),
+        .library(name: "DNIMPI", targets: ["DNIMPI"]),
+    ],
+    traits: [
+        // Off by default: the default build and tests need no MPI installed. docs/mpi.md.
+        .trait(name: "MPI", description: "Message passing between ranks over the system Open MPI (DNIMPI)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,14 +42,30 @@ let package = Package(
         .target(
             name: "DNICommandLine",
             dependencies: [
-                "DNI", "DNIReports", "Linalg",
+                "DNI", "DNIReports", "Linalg", "DNIMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "dni", dependencies: ["DNICommandLine"]),
+        // The system MPI (Open MPI), imported only by DNIMPI and only with the trait `MPI`.
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]
+        ),
+        // Ranks, non-blocking messages with deadlines, barrier and broadcast over MPI.
+        // Without the trait `MPI` its sources compile to nothing (`#if MPI`).
+        .target(name: "DNIMPI", dependencies: ["DNI", "Linalg", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+        // Runs under mpirun: ping-pong, ring, message costs, and the dead-rank case (docs/mpi.md).
+        .executableTarget(name: "dni-mpi-smoke", dependencies: ["DNIMPI"]),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg", "CLinalgKernels"]),
-        .testTarget(name: "DNITests", dependencies: ["DNI", "Linalg", "CZlib"]),
+        .testTarget(name: "DNITests", dependencies: ["DNI", "Linalg", "CZlib", "CMallocCounter"]),
+        // Test support: per-thread malloc counts, so tests can check that warm steps allocate nothing.
+        .target(name: "CMallocCounter", path: "Tests/CMallocCounter"),
         .testTarget(name: "DNICommandLineTests", dependencies: ["DNICommandLine", "DNI"]),
+        // Empty without the trait; with it: swift test --traits MPI --filter DNIMPITests.
+        .testTarget(name: "DNIMPITests", dependencies: ["DNIMPI"]),
         .testTarget(name: "DNIReportsTests", dependencies: ["DNIReports"], resources: [.copy("Fixtures")]),
     ]
 )

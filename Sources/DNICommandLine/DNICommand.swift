@@ -16,7 +16,7 @@ public struct DNICommand: ParsableCommand {
         commandName: "dni",
         abstract: "Train neural networks with synthetic gradients (Decoupled Neural Interfaces).",
         version: DNIVersion.string,
-        subcommands: [Train.self, Compare.self, Report.self, Bench.self, Info.self]
+        subcommands: [Train.self, Compare.self, Report.self, Table.self, Bench.self, Info.self]
     )
 
     public init() {}
@@ -25,53 +25,55 @@ public struct DNICommand: ParsableCommand {
     /// DESIGN.md §4: 0 success, 1 training failed, 2 bad input — one line on standard error,
     /// never a crash trace.
     public static func runAsMain(_ arguments: [String]? = nil) -> Never {
-        // Ctrl-C and SIGTERM: finish the step, print the summary so far, exit 130/143.
-        InterruptMonitor.installHandlers()
+        // Ctrl-C and SIGTERM: finish the step, print the summary so far, exit 130/143. Not in a
+        // rank started by mpirun, which shuts its ranks down with SIGTERM.
+        if environmentValue("OMPI_COMM_WORLD_SIZE") == nil && environmentValue("PMI_SIZE") == nil {
+            InterruptMonitor.installHandlers()
+        }
         let status = run(arguments: arguments ?? Array(CommandLine.arguments.dropFirst()))
         terminateProcess(status)
     }
 
-    /// Runs `arguments` and returns the exit status instead of exiting (for tests).
-    public static func run(arguments: [String]) -> Int32 {
+    /// Runs `arguments` and returns the exit status instead of exiting; everything the command
+    /// prints goes to `output` (tests pass one that captures it).
+    public static func run(arguments: [String], output: CommandOutput = .process) -> Int32 {
         do {
             var command = try parseAsRoot(NegativeNumberArguments.joined(arguments))
-            try command.run()
+            if let writing = command as? any OutputCommand {
+                try writing.run(output: output)
+            } else {
+                try command.run()
+            }
             return 0
         } catch {
-            return report(error)
+            return report(error, to: output)
         }
     }
 
-    /// Prints `error` as one line (or help text) and returns its exit status.
-    static func report(_ error: Error) -> Int32 {
+    /// Writes `error` as one line (or help text) to `output` and returns its exit status.
+    static func report(_ error: Error, to output: CommandOutput) -> Int32 {
         if let failure = error as? TrainingFailure {
-            printError("dni: training failed: \(failure.description)")
+            output.diagnostic("dni: training failed: \(failure.description)")
             return 1
         }
         if let interruption = error as? TrainingInterrupted {
-            printError("dni: \(interruption.description)")
+            output.diagnostic("dni: \(interruption.description)")
             return interruption.exitStatus
         }
         if let failure = error as? InputError {
-            printError("dni: \(failure.description)")
+            output.diagnostic("dni: \(failure.description)")
             return 2
         }
         let code = exitCode(for: error)
         if code == .success {
             // --help and --version: the parser's text on standard output.
-            print(fullMessage(for: error))
+            output.line(fullMessage(for: error))
             return 0
         }
         let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-        printError("dni: \(message)")
+        output.diagnostic("dni: \(message)")
         return 2
     }
-}
-
-/// Writes one line to standard error.
-func printError(_ line: String) {
-    var stream = StandardError()
-    print(line, to: &stream)
 }
 
 /// Standard error as a `TextOutputStream`.

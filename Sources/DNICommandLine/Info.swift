@@ -4,11 +4,16 @@ import Linalg
 
 extension DNICommand {
     /// `dni info`: the version, the GEMM kernel in use and the system BLAS found.
-    struct Info: ParsableCommand {
+    struct Info: OutputCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the version and the matrix-multiply backend in use.")
 
         func run() throws {
+            try run(output: .process)
+        }
+
+        func run(output: CommandOutput) throws {
+            let print = output.line
             let engine = GEMMEngine.default
             print("swift-dni \(DNIVersion.string)")
             print("gemm kernel: \(engine.kernel.name)")

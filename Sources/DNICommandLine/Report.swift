@@ -5,13 +5,15 @@ import DNIReports
 extension DNICommand {
     /// `dni report FILE.jsonl … --out report.html [--title T]`: metrics (JSON Lines from
     /// `dni train --json` or `dni compare --json`) to one self-contained HTML page with SVG charts.
-    struct Report: ParsableCommand {
+    struct Report: OutputCommand {
         static let configuration = CommandConfiguration(
             abstract: "Turn JSON-lines metrics into a self-contained HTML report with charts.",
             discussion: """
             Reads the lines written by `dni train --json` or `dni compare --json`, groups them by \
-            method, and writes one HTML file (inline CSS and SVG, nothing fetched) with a summary \
-            table and charts of training loss, test error and synthetic-gradient quality.
+            method (and by seed when the lines carry one; runs of one method over several seeds are \
+            drawn as a band from the lowest to the highest value around their mean), writes one HTML file (inline CSS and SVG, nothing fetched) with a summary \
+            table and charts of training loss, test error and synthetic-gradient quality, and prints \
+            `report: PATH`.
             """)
 
         @Argument(help: "JSON-lines metrics files, one or more.")
@@ -27,6 +29,10 @@ extension DNICommand {
         var yScale: AxisScaleChoice = .automatic
 
         func run() throws {
+            try run(output: .process)
+        }
+
+        func run(output: CommandOutput) throws {
             let runs: [RunRecord]
             do {
                 runs = try MetricsReader.read(files: files)
@@ -38,6 +44,7 @@ extension DNICommand {
             } catch {
                 throw InputError(error.description)
             }
+            announceReport(out, output: output, json: false)
         }
     }
 }

@@ -29,7 +29,7 @@ struct RunRecorder {
         var extra: [String: Double] = [:]
         if let exact = summary.test.exactAccuracy { extra["test_exact"] = exact }
         return RunRecord(
-            name: summary.method.rawValue, epochs: epochs, probes: probes,
+            name: summary.method.rawValue, seed: Int(truncatingIfNeeded: summary.seed), epochs: epochs, probes: probes,
             summary: RunSummary(
                 task: summary.task, execution: summary.execution, epochs: summary.epochs,
                 seed: Int(truncatingIfNeeded: summary.seed), trainLoss: summary.trainLoss,

@@ -6,12 +6,13 @@ struct SummaryTable {
 
     func render() -> String {
         let hasExact = summaries.contains { $0.test.exactAccuracy != nil }
-        var header = ["method", "epochs", "train loss", "test loss", "test accuracy"]
+        let showsSeed = Set(summaries.map(\.seed)).count > 1
+        var header = ["method"] + (showsSeed ? ["seed"] : []) + ["epochs", "train loss", "test loss", "test accuracy"]
         if hasExact { header += ["exact sums"] }
         header += ["seconds", "samples/s"]
         var rows = [header]
         for summary in summaries {
-            var row = [summary.method.rawValue, String(summary.epochs), format(summary.trainLoss, 5),
+            var row = [summary.method.rawValue] + (showsSeed ? [String(summary.seed)] : []) + [String(summary.epochs), format(summary.trainLoss, 5),
                        format(summary.test.loss, 5), format(100 * summary.test.accuracy, 2) + "%"]
             if hasExact { row.append(summary.test.exactAccuracy.map { format(100 * $0, 2) + "%" } ?? "–") }
             row += [format(summary.seconds, 2), format(summary.samplesPerSecond, 0)]

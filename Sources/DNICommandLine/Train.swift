@@ -1,32 +1,72 @@
 import ArgumentParser
 import DNI
+import DNIReports
 
 extension DNICommand {
     /// `dni train`: train one network with one method and report its metrics.
-    struct Train: ParsableCommand {
+    struct Train: OutputCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train a network with backprop, DNI or cDNI and report test metrics.")
+            abstract: "Train a network with \(TrainingMethod.overview) and report test metrics.",
+            discussion: """
+            Every option left out takes the task's default, shown with each option below; \
+            --print-config prints the resolved settings as JSON. Before training, one line says \
+            which data is in use (standard error; a {"event":"data",…} line with --json).
+            """)
 
         @Option(help: "Training method: \(TrainingMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
         var method: TrainingMethod = .backprop
 
         @OptionGroup var arguments: TrainingArguments
 
+        @Option(help: "Also write a self-contained HTML report (charts and table) to this file; probes synthetic gradients by default.")
+        var report: String?
+
         func run() throws {
-            let plan = try arguments.plans(for: [method])[0]
-            let engine = try arguments.engine()
-            var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false)
-            let interruptMonitor = InterruptMonitor()
-            let summary = try plan.run(arguments: arguments, engine: engine, interruptMonitor: interruptMonitor) { event in
-                reporter.handle(event, totalEpochs: plan.epochs)
-            }
-            if arguments.json {
-                print(summary.jsonLine.description)
-            } else {
-                print(SummaryTable(summaries: [summary]).render())
-            }
-            if let warning = summary.trainLossWarning { printError("dni: warning: \(warning)") }
-            if let interruption = TrainingInterrupted(interruptMonitor) { throw interruption }
+            try run(output: .process)
         }
+
+        func run(output: CommandOutput) throws {
+            let (plans, data) = try arguments.plans(for: [method])
+            let plan = plans[0]
+            let execution = try arguments.executionSettings()
+            let probeEvery = plan.probeEvery(arguments: arguments, probesByDefault: report != nil)
+            if arguments.printConfig {
+                output.line(ResolvedConfiguration(plan: plan, probeEvery: probeEvery, data: data, arguments: arguments, execution: execution).json)
+                return
+            }
+            if let report { try ReportDestination.checkWritable(report) }
+            // Not under MPI: ranks stopping at different steps would wait on each other forever.
+            let interruptMonitor: InterruptMonitor? = execution.kind == .mpi ? nil : InterruptMonitor()
+            try runDistributed(execution, output: output) { execution, output in
+                data.write(to: output, json: arguments.json)
+                var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false, output: output)
+                var recorder = RunRecorder()
+                let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution,
+                                           interruptMonitor: interruptMonitor) { event in
+                    reporter.handle(event, totalEpochs: plan.epochs)
+                    recorder.record(event)
+                }
+                if arguments.json {
+                    output.line(summary.jsonLine.description)
+                } else {
+                    output.line(SummaryTable(summaries: [summary]).render())
+                }
+                if let warning = summary.trainLossWarning { output.diagnostic("dni: warning: \(warning)") }
+                if let report {
+                    let title = "\(arguments.task.rawValue): \(method.rawValue), seed \(plan.seed)"
+                    try writeReport([recorder.run(summary: summary)], title: title, to: report)
+                    announceReport(report, output: output, json: arguments.json)
+                }
+            }
+            if let interruptMonitor, let interruption = TrainingInterrupted(interruptMonitor) { throw interruption }
+        }
+    }
+}
+
+extension TrainingMethod {
+    /// Every method by name, for help text: `backprop, dni, cdni, fa or dfa`.
+    static var overview: String {
+        let names = allCases.map(\.rawValue)
+        return names.dropLast().joined(separator: ", ") + " or " + names.last!
     }
 }

@@ -13,61 +13,61 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "The task: \(TaskName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var task: TaskName = .addition
 
-    @Option(help: "Addition: bits per operand and sum (the post: 8 or 12).")
+    @Option(help: ArgumentHelp(TrainingHelp.bits))
     var bits: Int?
 
-    @Option(help: "MNIST: number of hidden layers (the paper: 3 to 6).")
+    @Option(help: ArgumentHelp(TrainingHelp.layers))
     var layers: Int?
 
     @Option(help: "MNIST: directory with the IDX files (default: $DNI_DATA, then the bundled subset).")
     var data: String?
 
-    @Option(help: "Number of training examples (addition: generated; MNIST: the first N).")
+    @Option(help: ArgumentHelp(TrainingHelp.examples))
     var examples: Int?
 
-    @Option(help: "Number of held-out test examples (addition).")
+    @Option(help: ArgumentHelp(TrainingHelp.testExamples))
     var testExamples: Int?
 
-    @Option(help: "Hidden layer sizes, comma-separated (addition, e.g. 128,64); MNIST: units per hidden layer.")
+    @Option(help: ArgumentHelp(TrainingHelp.hidden))
     var hidden: String?
 
-    @Option(help: "Examples per training step.")
+    @Option(help: ArgumentHelp(TrainingHelp.batchSize))
     var batchSize: Int?
 
-    @Option(help: "Learning rate of the network's stages.")
+    @Option(help: ArgumentHelp(TrainingHelp.learningRate))
     var learningRate: Float?
 
-    @Option(help: "Learning rate of the synthesizers.")
+    @Option(help: ArgumentHelp(TrainingHelp.synthesizerLearningRate))
     var synthesizerLearningRate: Float?
 
-    @Option(help: "Hidden layers in each synthesizer (0: the post's linear synthesizer).")
+    @Option(help: ArgumentHelp(TrainingHelp.synthesizerHiddenLayers))
     var synthesizerHiddenLayers: Int?
 
-    @Option(help: "Units per synthesizer hidden layer.")
+    @Option(help: ArgumentHelp(TrainingHelp.synthesizerHiddenSize))
     var synthesizerHiddenSize: Int?
 
-    @Option(help: "Synthesizer output layer initialisation: zero (the paper) or random (the post).")
+    @Option(help: ArgumentHelp(TrainingHelp.synthesizerInit))
     var synthesizerInit: SynthesizerInitialization?
 
-    @Flag(inversion: .prefixedNo, help: "Give each synthesizer layer a bias (default: yes).")
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(TrainingHelp.synthesizerBias))
     var synthesizerBias: Bool?
 
-    @Option(help: "Optimizer: sgd, momentum or adam.")
+    @Option(help: ArgumentHelp(TrainingHelp.optimizer))
     var optimizer: OptimizerKind?
 
-    @Option(help: "Optimizer of the synthesizers (default: the same as --optimizer).")
+    @Option(help: ArgumentHelp(TrainingHelp.synthesizerOptimizer))
     var synthesizerOptimizer: OptimizerKind?
 
-    @Option(help: "Multiply the learning rate by 0.1 at the start of these epochs (comma-separated).")
+    @Option(help: ArgumentHelp(TrainingHelp.decayEpochs))
     var decayEpochs: String?
 
-    @Option(help: "Passes over the training set.")
+    @Option(help: ArgumentHelp(TrainingHelp.epochs))
     var epochs: Int?
 
-    @Option(help: "Probability that a stage applies its update on each step (0 < p ≤ 1).")
+    @Option(help: ArgumentHelp(TrainingHelp.updateProbability))
     var updateProbability: Double?
 
-    @Option(help: "Log synthetic-gradient quality (cosine, norm ratio) every N steps.")
+    @Option(help: ArgumentHelp(TrainingHelp.probeEvery))
     var probeEvery: Int?
 
     @Option(help: "Stop after N timed training steps (throughput measurements).")
@@ -82,13 +82,18 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Seed of data, weights and shuffling.")
     var seed: UInt64 = 1
 
-    @Flag(help: "Write JSON Lines (one object per epoch, then a summary) instead of text.")
+    @Flag(help: "Write JSON Lines (a data line, one object per epoch, then a summary) instead of text.")
     var json = false
 
+    @Flag(help: "Print the resolved configuration (every setting, defaults filled in) as JSON and exit.")
+    var printConfig = false
+
+    @OptionGroup(title: "Execution") var execution: ExecutionArguments
+
     /// The addition experiment for `method` with every given option applied.
-    func additionExperiment(method: TrainingMethod) throws -> AdditionExperiment {
+    func additionExperiment(method: TrainingMethod, seed: UInt64? = nil) throws -> AdditionExperiment {
         var experiment = AdditionExperiment(method: method)
-        experiment.seed = seed
+        experiment.seed = seed ?? self.seed
         if let bits { experiment.bits = bits }
         if let examples {
             guard examples >= 1 else { throw InputError("--examples must be at least 1, got \(examples)") }
@@ -112,10 +117,10 @@ struct TrainingArguments: ParsableArguments {
     }
 
     /// The MNIST experiment for `method` with every given option applied.
-    func mnistExperiment(method: TrainingMethod) throws -> MNISTExperiment {
+    func mnistExperiment(method: TrainingMethod, seed: UInt64? = nil) throws -> MNISTExperiment {
         if bits != nil { throw InputError("--bits applies to --task addition only") }
         var experiment = MNISTExperiment(method: method)
-        experiment.seed = seed
+        experiment.seed = seed ?? self.seed
         if let layers { experiment.layers = layers }
         if let examples { experiment.trainLimit = examples }
         if let hidden {
@@ -152,33 +157,44 @@ struct TrainingArguments: ParsableArguments {
         if let synthesizerBias { experiment.synthesizer.bias = synthesizerBias }
         if let optimizer { experiment.optimizer = optimizer }
         if let synthesizerOptimizer { experiment.synthesizer.optimizer = synthesizerOptimizer }
-        if let decayEpochs { experiment.learningRateDecayEpochs = try parseSizes(decayEpochs, flag: "--decay-epochs") }
+        if let decayEpochs {
+            experiment.learningRateDecayEpochs = decayEpochs == "none" ? [] : try parseSizes(decayEpochs, flag: "--decay-epochs")
+        }
         if let epochs {
             guard epochs >= 1 else { throw InputError("--epochs must be at least 1, got \(epochs)") }
             experiment.epochs = epochs
         }
         if let updateProbability { experiment.updateProbability = updateProbability }
-        if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
+        if let probeEvery, probeEvery < 0 { throw InputError("--probe-every must be 0 (off) or more, got \(probeEvery)") }
     }
 
-    /// The matrix-multiply engine: `DNI_GEMM`'s kernel with `--threads` threads.
-    func engine() throws -> GEMMEngine {
-        guard let threads else { return .default }
-        guard (1...256).contains(threads) else { throw InputError("--threads must be in 1...256, got \(threads)") }
-        return GEMMEngine(named: environmentValue("DNI_GEMM"), threads: threads)
+    /// Where and how the stages run: `--execution`, `--delay`, `--stage-groups`,
+    /// `--micro-batches` and `--threads`.
+    func executionSettings() throws -> ExecutionSettings {
+        if let threads, !(1...256).contains(threads) { throw InputError("--threads must be in 1...256, got \(threads)") }
+        return try execution.settings(threads: threads)
     }
 
-    /// Validated experiments for `methods`, with the MNIST data loaded once.
-    func plans(for methods: [TrainingMethod]) throws -> [ExperimentPlan] {
+    /// Validated experiments for every method and seed (seed-major), with the MNIST data loaded
+    /// once, and the description of the data they train on.
+    func plans(for methods: [TrainingMethod], seeds: [UInt64]? = nil) throws -> (plans: [ExperimentPlan], data: DataDescription) {
+        let seeds = seeds ?? [seed]
         switch task {
         case .addition:
             if layers != nil { throw InputError("--layers applies to --task mnist; use --hidden 128,64 for addition") }
             if data != nil { throw InputError("--data applies to --task mnist only") }
-            return try methods.map { .addition(try additionExperiment(method: $0)) }
+            let experiments = try seeds.flatMap { seed in try methods.map { try additionExperiment(method: $0, seed: seed) } }
+            return (experiments.map { .addition($0) }, DataDescription(addition: experiments[0]))
         case .mnist:
-            let experiments = try methods.map { try mnistExperiment(method: $0) }
-            let mnist = try MNISTDataset.load(directory: data)
-            return experiments.map { .mnist($0, mnist) }
+            let experiments = try seeds.flatMap { seed in try methods.map { try mnistExperiment(method: $0, seed: seed) } }
+            let source = MNISTSource.resolve(dataFlag: data)
+            let mnist = try MNISTDataset.load(from: source)
+            let available = mnist.training.labels.count
+            if let examples, examples > available {
+                throw InputError("--examples \(examples) is more than the \(available) training images of the \(source)")
+            }
+            let description = DataDescription(mnist: mnist, source: source, trainingExamples: min(examples ?? available, available))
+            return (experiments.map { .mnist($0, mnist) }, description)
         }
     }
 }
@@ -215,15 +231,36 @@ enum ExperimentPlan {
         }
     }
 
-    func run(arguments: TrainingArguments, engine: GEMMEngine, interruptMonitor: InterruptMonitor? = nil,
+    /// The run's seed.
+    var seed: UInt64 {
+        switch self {
+        case .addition(let experiment): experiment.seed
+        case .mnist(let experiment, _): experiment.seed
+        }
+    }
+
+    /// The probe interval of this run: `--probe-every` if given (0: never), else four probes per
+    /// epoch for methods with synthesizers when `probesByDefault` (``ProbeSchedule``).
+    func probeEvery(arguments: TrainingArguments, probesByDefault: Bool) -> Int? {
+        let (examples, batchSize) = switch self {
+        case .addition(let experiment): (experiment.trainCount, experiment.batchSize)
+        case .mnist(let experiment, let mnist): (experiment.trainLimit.map { min($0, mnist.training.labels.count) }
+                                                    ?? mnist.training.labels.count, experiment.batchSize)
+        }
+        return ProbeSchedule.interval(requested: arguments.probeEvery, probesByDefault: probesByDefault, method: method,
+                                      trainingExamples: examples, batchSize: batchSize)
+    }
+
+    func run(arguments: TrainingArguments, probeEvery: Int?, execution: ExecutionSettings,
+             interruptMonitor: InterruptMonitor? = nil,
              onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
         switch self {
         case .addition(let experiment):
-            try experiment.run(probeEvery: arguments.probeEvery, maxSteps: arguments.steps, warmupSteps: arguments.warmup,
-                               engine: engine, interruptMonitor: interruptMonitor, onEvent: onEvent)
+            try experiment.run(probeEvery: probeEvery, maxSteps: arguments.steps, warmupSteps: arguments.warmup,
+                               execution: execution, interruptMonitor: interruptMonitor, onEvent: onEvent)
         case .mnist(let experiment, let mnist):
-            try experiment.run(on: mnist, probeEvery: arguments.probeEvery, maxSteps: arguments.steps,
-                               warmupSteps: arguments.warmup, engine: engine, interruptMonitor: interruptMonitor,
+            try experiment.run(on: mnist, probeEvery: probeEvery, maxSteps: arguments.steps,
+                               warmupSteps: arguments.warmup, execution: execution, interruptMonitor: interruptMonitor,
                                onEvent: onEvent)
         }
     }

@@ -10,6 +10,12 @@ extension HTMLReport {
         public var chart: LineChart
     }
 
+    /// How the captions say that a method over several seeds is drawn, or nothing.
+    var spreadNote: String {
+        runGroups().contains { $0.runs.count > 1 }
+            ? "; over several seeds, the line is their mean and the shaded band spans the lowest to the highest run" : ""
+    }
+
     /// The charts that have data, in page order.
     public func figures() -> [Figure] {
         var figures: [Figure] = []
@@ -17,14 +23,14 @@ extension HTMLReport {
             title: "Training loss per epoch", yAxisTitle: "Training loss", scale: lossScale,
             quantity: "training loss", value: { $0.trainLoss }, format: { ReportNumberFormat.significant($0) })
         if !trainingLoss.isEmpty {
-            figures.append(Figure(caption: "Training loss per epoch, one line per method.", chart: trainingLoss))
+            figures.append(Figure(caption: "Training loss per epoch, one line per method\(spreadNote).", chart: trainingLoss))
         }
         let testError = epochChart(
             title: "Test error per epoch (%)", yAxisTitle: "Test error (%)", scale: lossScale,
             quantity: "test error", value: { $0.testErrorPercent },
             format: { ReportNumberFormat.fixed($0, decimals: 2) + " %" })
         if !testError.isEmpty {
-            figures.append(Figure(caption: "Test error per epoch (%), 100 · (1 − test accuracy).", chart: testError))
+            figures.append(Figure(caption: "Test error per epoch (%), 100 · (1 − test accuracy)\(spreadNote).", chart: testError))
         }
         let cosine = probeChart(
             title: "Synthetic-gradient cosine vs step", yAxisTitle: "Cosine similarity cos(ĝ, ∂L/∂h)",
@@ -32,15 +38,19 @@ extension HTMLReport {
         if !cosine.isEmpty {
             figures.append(Figure(
                 caption: "Synthetic-gradient cosine vs step: cosine similarity between the synthetic gradient ĝ "
-                    + "and the true gradient ∂L/∂h at each stage's output; 1 is a perfect direction.",
+                    + "and the true gradient ∂L/∂h at each stage's output; 1 is a perfect direction\(spreadNote).",
                 chart: cosine))
         }
         let normRatio = probeChart(
             title: "Synthetic-gradient norm ratio vs step", yAxisTitle: "Norm ratio ‖ĝ‖ / ‖∂L/∂h‖",
-            scale: .automatic, referenceLines: [1], quantity: "norm ratio", value: { $0.normRatio })
+            scale: .automatic, referenceLines: [1], quantity: "norm ratio",
+            // A ratio of 0 is a synthesizer that still predicts exactly zero (its last layer starts
+            // at zero): left out, so that a log axis can show the ratios that span decades.
+            value: { probe in probe.normRatio.flatMap { $0 > 0 ? $0 : nil } })
         if !normRatio.isEmpty {
             figures.append(Figure(
-                caption: "Synthetic-gradient norm ratio vs step: ‖ĝ‖ / ‖∂L/∂h‖ per stage; 1 is the true magnitude.",
+                caption: "Synthetic-gradient norm ratio vs step: ‖ĝ‖ / ‖∂L/∂h‖ per stage; 1 is the true magnitude "
+                    + "(probes where the synthesizer still predicts exactly zero are left out)\(spreadNote).",
                 chart: normRatio))
         }
         // Line up the y axes of all figures, as in a multi-panel figure.
@@ -51,49 +61,94 @@ extension HTMLReport {
         return figures
     }
 
-    /// One line per run of `value` against the epoch.
+    /// One line per run of `value` against the epoch; a method run over several seeds is one
+    /// line through the mean with a band from the lowest to the highest run.
     func epochChart(
         title: String, yAxisTitle: String, scale: AxisScaleChoice, quantity: String,
         value: (EpochRecord) -> Double?, format: (Double) -> String
     ) -> LineChart {
         var series: [LineChart.Series] = []
-        for (index, run) in runs.enumerated() {
-            let points = run.epochs.compactMap { epoch -> LineChart.Point? in
-                guard let y = value(epoch), y.isFinite else { return nil }
-                let tooltip = "\(run.name) — epoch \(epoch.epoch): \(quantity) \(format(y))"
-                return LineChart.Point(x: Double(epoch.epoch), y: y, tooltip: tooltip)
+        for (index, group) in runGroups().enumerated() {
+            let curves = group.runs.map { run in
+                run.epochs.compactMap { epoch -> (x: Double, y: Double)? in
+                    guard let y = value(epoch), y.isFinite else { return nil }
+                    return (Double(epoch.epoch), y)
+                }
             }
-            if !points.isEmpty {
-                series.append(LineChart.Series(
-                    label: run.name, points: points, style: .indexed(color: index, dash: index)))
-            }
+            let line = Self.series(
+                name: group.name, curves: curves, style: .indexed(color: index, dash: index),
+                tooltip: { x, text in "\(group.name) — epoch \(Int(x)): \(quantity) \(text)" }, format: format)
+            if let line { series.append(line) }
         }
         return LineChart(title: title, xAxisTitle: "Epoch", yAxisTitle: yAxisTitle, series: series, yScale: scale)
     }
 
-    /// One line per (run, stage) of `value` against the training step.
+    /// One line per (run, stage) of `value` against the training step; over several seeds, the
+    /// mean with a min–max band.
     func probeChart(
         title: String, yAxisTitle: String, scale: AxisScaleChoice, referenceLines: [Double], quantity: String,
         value: (ProbeRecord) -> Double?
     ) -> LineChart {
         var series: [LineChart.Series] = []
-        for (index, run) in runs.enumerated() {
-            for (stageIndex, stage) in run.probedStages.enumerated() {
-                let label = "\(run.name), stage \(stage)"
-                let points = run.probes.filter { $0.stage == stage }.compactMap { probe -> LineChart.Point? in
-                    guard let y = value(probe), y.isFinite else { return nil }
-                    let epoch = probe.epoch.map { " (epoch \($0))" } ?? ""
-                    let tooltip = "\(label) — step \(probe.step)\(epoch): \(quantity) \(ReportNumberFormat.significant(y))"
-                    return LineChart.Point(x: Double(probe.step), y: y, tooltip: tooltip)
+        for (index, group) in runGroups().enumerated() {
+            let stages = Array(Set(group.runs.flatMap(\.probedStages))).sorted()
+            for (stageIndex, stage) in stages.enumerated() {
+                let label = "\(group.name), stage \(stage)"
+                let curves = group.runs.map { run in
+                    run.probes.filter { $0.stage == stage }.compactMap { probe -> (x: Double, y: Double)? in
+                        guard let y = value(probe), y.isFinite else { return nil }
+                        return (Double(probe.step), y)
+                    }
                 }
-                if !points.isEmpty {
-                    series.append(LineChart.Series(
-                        label: label, points: points, style: .indexed(color: index, dash: stageIndex)))
-                }
+                let line = Self.series(
+                    name: label, curves: curves, style: .indexed(color: index, dash: stageIndex),
+                    tooltip: { x, text in "\(label) — step \(Int(x)): \(quantity) \(text)" },
+                    format: { ReportNumberFormat.significant($0) })
+                if let line { series.append(line) }
             }
         }
         return LineChart(
             title: title, xAxisTitle: "Training step", yAxisTitle: yAxisTitle, series: series, yScale: scale,
             referenceLines: referenceLines)
+    }
+
+    /// The runs grouped by name, in first-seen order: one group per method, holding one run per
+    /// seed when the report covers several seeds.
+    func runGroups() -> [(name: String, runs: [RunRecord])] {
+        var groups: [(name: String, runs: [RunRecord])] = []
+        for run in runs {
+            if let index = groups.firstIndex(where: { $0.name == run.name }) {
+                groups[index].runs.append(run)
+            } else {
+                groups.append((run.name, [run]))
+            }
+        }
+        return groups
+    }
+
+    /// The line of one run, or for several runs the mean at every x that all of them have, with
+    /// a band from their minimum to their maximum there; nil when nothing is left to draw.
+    static func series(
+        name: String, curves: [[(x: Double, y: Double)]], style: SeriesStyle,
+        tooltip: (Double, String) -> String, format: (Double) -> String
+    ) -> LineChart.Series? {
+        let curves = curves.filter { !$0.isEmpty }
+        guard let first = curves.first else { return nil }
+        if curves.count == 1 {
+            let points = first.map { LineChart.Point(x: $0.x, y: $0.y, tooltip: tooltip($0.x, format($0.y))) }
+            return LineChart.Series(label: name, points: points, style: style)
+        }
+        let lookups = curves.map { curve in Dictionary(curve.map { ($0.x, $0.y) }, uniquingKeysWith: { _, last in last }) }
+        var points: [LineChart.Point] = []
+        var band: [LineChart.BandPoint] = []
+        for x in first.map(\.x) {
+            let values = lookups.compactMap { $0[x] }
+            guard values.count == curves.count, let spread = Spread(values) else { continue }
+            let text = "mean \(format(spread.mean)), min \(format(spread.minimum)), max \(format(spread.maximum)) over \(values.count) runs"
+            points.append(LineChart.Point(x: x, y: spread.mean, tooltip: tooltip(x, text)))
+            band.append(LineChart.BandPoint(x: x, lower: spread.minimum, upper: spread.maximum))
+        }
+        guard !points.isEmpty else { return nil }
+        return LineChart.Series(label: "\(name) (\(curves.count) seeds)", points: points, style: style, band: band)
     }
 }

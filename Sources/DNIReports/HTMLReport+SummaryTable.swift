@@ -44,7 +44,14 @@ extension HTMLReport {
                 Self.finalExtraFields(of: $0)[name]
             })
         }
-        return columns.filter { column in runs.contains { column.text($0) != nil } }
+        // Task and execution are in the subtitle; a column of them is worth its width only when
+        // the runs differ.
+        let subtitled: Set<String> = ["Task", "Execution"]
+        return columns.filter { column in
+            let texts = runs.map(column.text)
+            guard texts.contains(where: { $0 != nil }) else { return false }
+            return !subtitled.contains(column.heading) || Set(texts).count > 1
+        }
     }
 
     /// The extra numeric fields of the run's summary, or of its last epoch without a summary.
@@ -61,7 +68,8 @@ extension HTMLReport {
         }
         html += "</tr></thead>\n<tbody>\n"
         let best = columns.map { bestValue(of: $0) }
-        for run in runs {
+        // One method's runs (its seeds) together, methods in first-seen order.
+        for run in runGroups().flatMap(\.runs) {
             html += "<tr><td>\(Markup.escaped(run.name))</td>"
             for (column, bestValue) in zip(columns, best) {
                 let text = column.text(run) ?? "—"
@@ -86,5 +94,32 @@ extension HTMLReport {
         case .higher: return values.max()
         case .neither: return nil
         }
+    }
+
+    /// For methods run over several seeds, one row each: the seeds and the mean ± sample standard
+    /// deviation of the final values; empty when every method ran once.
+    func seedTable() -> String {
+        let groups = runGroups().filter { $0.runs.count > 1 }
+        guard !groups.isEmpty else { return "" }
+        var html = "<h2>Over seeds</h2>\n<div class=\"table-scroll\"><table>\n<thead><tr><th>Method</th><th>Runs</th><th>Seeds</th>"
+        html += "<th>Test error (%)</th><th>Test accuracy (%)</th><th>Train loss</th><th>Seconds</th></tr></thead>\n<tbody>\n"
+        for group in groups {
+            let accuracies = group.runs.compactMap { $0.summary?.testAccuracy ?? $0.epochs.last?.testAccuracy }
+            let seeds = group.runs.map { $0.seed.map(String.init) ?? "?" }.joined(separator: ", ")
+            let cells = [
+                String(group.runs.count), seeds,
+                Spread(accuracies.map { 100 * (1 - $0) })?.text(decimals: 2),
+                Spread(accuracies.map { 100 * $0 })?.text(decimals: 2),
+                Spread(group.runs.compactMap { $0.summary?.trainLoss ?? $0.epochs.last?.trainLoss }).map {
+                    ReportNumberFormat.significant($0.mean) + " ± " + ReportNumberFormat.significant($0.standardDeviation, digits: 2)
+                },
+                Spread(group.runs.compactMap { $0.summary?.seconds })?.text(decimals: 1),
+            ]
+            html += "<tr><td>\(Markup.escaped(group.name))</td>"
+            html += cells.map { "<td>\(Markup.escaped($0 ?? "—"))</td>" }.joined() + "</tr>\n"
+        }
+        html += "</tbody>\n</table></div>\n"
+        html += "<p class=\"note\">Mean ± sample standard deviation (n − 1) over the seeds of each method.</p>\n"
+        return html
     }
 }

@@ -58,6 +58,7 @@ public struct HTMLReport: Sendable, Equatable {
         html += "<p class=\"subtitle\">\(Markup.escaped(subtitle))</p>\n"
         html += "<h2>Summary</h2>\n"
         html += summaryTable()
+        html += seedTable()
         let figures = figures()
         if !figures.isEmpty {
             html += "<h2>Figures</h2>\n<div class=\"figures\">\n"

@@ -15,7 +15,6 @@ extension LineChart {
         static let legendRowHeight = 20.0
         static let legendSampleWidth = 30.0
         static let legendGap = 22.0
-        static let legendLabelLimit = 40
         static let markerLimit = 30
         static let markerRadius = 3.0
         static let hoverRadius = 5.0
@@ -109,6 +108,13 @@ extension LineChart {
         // The lines, clipped to the plot, each with hoverable points.
         svg += "<g clip-path=\"url(#\(identifier)-plot)\" fill=\"none\" stroke-width=\"1.8\""
         svg += " stroke-linejoin=\"round\" stroke-linecap=\"round\">\n"
+        for line in visibleSeries where line.band.count >= 2 {
+            // The band first, so every line stays on top of every band.
+            let upper = line.band.map { "\(format(xPosition($0.x))),\(format(yPosition($0.upper)))" }
+            let lower = line.band.reversed().map { "\(format(xPosition($0.x))),\(format(yPosition($0.lower)))" }
+            svg += "<path class=\"band\" d=\"M\((upper + lower).joined(separator: "L"))Z\" fill=\"\(line.style.color)\""
+            svg += " fill-opacity=\"0.16\" stroke=\"none\"/>\n"
+        }
         for line in visibleSeries where !line.points.isEmpty {
             let dash = line.style.dashPattern.map { " stroke-dasharray=\"\($0)\"" } ?? ""
             var path = ""
@@ -138,13 +144,15 @@ extension LineChart {
         series.map { line in
             Series(label: line.label, points: line.points.filter { point in
                 point.x.isFinite && point.y.isFinite && (!logarithmic || point.y > 0)
-            }, style: line.style)
+            }, style: line.style, band: line.band.filter { band in
+                band.x.isFinite && band.lower.isFinite && band.upper.isFinite && (!logarithmic || band.lower > 0)
+            })
         }
     }
 
     /// The y axis for `series`: logarithmic, or linear with a tick about every 55 units.
     func verticalAxis(of series: [Series], logarithmic: Bool) -> AxisScale {
-        let values = series.flatMap { $0.points.map(\.y) }
+        let values = series.flatMap { $0.points.map(\.y) + $0.band.flatMap { [$0.lower, $0.upper] } }
         return logarithmic
             ? AxisScale.logarithmic(values: values)
             : AxisScale.linear(values: values, targetCount: max(3, Int(plotHeight / 55)))

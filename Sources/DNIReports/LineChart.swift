@@ -18,7 +18,25 @@ public struct LineChart: Sendable, Equatable {
         }
     }
 
-    /// One line of the chart, with its legend label and style.
+    /// The range of several runs at one x (one method over several seeds), drawn as a shaded
+    /// band behind the series' line.
+    public struct BandPoint: Sendable, Equatable {
+        /// The horizontal value.
+        public var x: Double
+        /// The lowest value at `x`.
+        public var lower: Double
+        /// The highest value at `x`.
+        public var upper: Double
+
+        /// A band from `lower` to `upper` at `x`.
+        public init(x: Double, lower: Double, upper: Double) {
+            self.x = x
+            self.lower = lower
+            self.upper = upper
+        }
+    }
+
+    /// One line of the chart, with its legend label and style, and optionally a band.
     public struct Series: Sendable, Equatable {
         /// The legend text.
         public var label: String
@@ -26,12 +44,15 @@ public struct LineChart: Sendable, Equatable {
         public var points: [Point]
         /// The colour and dash pattern.
         public var style: SeriesStyle
+        /// The spread around the line (min–max over seeds), in x order; empty for a single run.
+        public var band: [BandPoint]
 
         /// A series named `label`.
-        public init(label: String, points: [Point], style: SeriesStyle) {
+        public init(label: String, points: [Point], style: SeriesStyle, band: [BandPoint] = []) {
             self.label = label
             self.points = points
             self.style = style
+            self.band = band
         }
     }
 
@@ -89,6 +110,6 @@ public struct LineChart: Sendable, Equatable {
 
     /// Whether the y axis will be logarithmic for this data.
     public var usesLogarithmicScale: Bool {
-        yScale.usesLogarithmicScale(for: series.flatMap { $0.points.map(\.y) })
+        yScale.usesLogarithmicScale(for: series.flatMap { $0.points.map(\.y) + $0.band.flatMap { [$0.lower, $0.upper] } })
     }
 }

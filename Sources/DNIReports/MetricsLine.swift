@@ -1,17 +1,17 @@
 import Foundation
 
 /// One parsed line of a metrics file: an epoch, a probe, a summary, or something to ignore.
-/// `method` is nil when the line does not name one.
+/// `method` and `seed` are nil when the line does not name them.
 enum MetricsLine: Equatable {
-    case epoch(method: String?, EpochRecord)
-    case probe(method: String?, ProbeRecord)
+    case epoch(method: String?, seed: Int?, EpochRecord)
+    case probe(method: String?, seed: Int?, ProbeRecord)
     case summary(method: String?, RunSummary)
     /// An event this reader does not know (ignored, so that newer writers stay readable).
     case ignored
 
     /// The fields each event understands; any other numeric field of an epoch or summary line
     /// goes to `extraFields`.
-    static let epochFields: Set<String> = ["event", "method", "epoch", "train_loss", "test_loss", "test_accuracy", "seconds"]
+    static let epochFields: Set<String> = ["event", "method", "seed", "epoch", "train_loss", "test_loss", "test_accuracy", "seconds"]
     static let summaryFields: Set<String> = [
         "event", "method", "task", "execution", "epochs", "seed", "train_loss", "test_loss", "test_accuracy",
         "seconds", "samples_per_second",
@@ -42,7 +42,7 @@ enum MetricsLine: Equatable {
                 testAccuracy: try line.fraction("test_accuracy"),
                 seconds: try line.number("seconds"),
                 extraFields: line.numbers(excluding: Self.epochFields))
-            self = .epoch(method: method, record)
+            self = .epoch(method: method, seed: try line.integer("seed"), record)
         case "probe":
             let record = ProbeRecord(
                 epoch: try line.integer("epoch"),
@@ -51,7 +51,7 @@ enum MetricsLine: Equatable {
                 cosine: try line.requiredNumber("cosine", event: event),
                 normRatio: try line.number("norm_ratio"),
                 synthesizerLoss: try line.number("synthesizer_loss"))
-            self = .probe(method: method, record)
+            self = .probe(method: method, seed: try line.integer("seed"), record)
         case "summary":
             let summary = RunSummary(
                 task: try line.string("task"),

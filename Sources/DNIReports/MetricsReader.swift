@@ -61,7 +61,8 @@ public enum MetricsReader {
         return group(parsed.map(\.record), source: source)
     }
 
-    /// Groups the records of one source by method (see the type's documentation).
+    /// Groups the records of one source by method, and by seed when the epoch or probe lines
+    /// carry one (`dni compare --seeds --json`; see the type's documentation).
     static func group(_ records: [MetricsLine], source: String) -> [RunRecord] {
         var methods: [String] = []
         for record in records {
@@ -69,53 +70,69 @@ public enum MetricsReader {
                 methods.append(method)
             }
         }
+        let linesCarrySeeds = records.contains { $0.lineSeed != nil }
         let fileName = runName(forSource: source)
         let unnamedRunName = methods.count == 1 ? methods[0] : fileName
         var runs: [RunRecord] = []
-        var indexByName: [String: Int] = [:]
+        var indexByKey: [String: Int] = [:]
         for record in records {
             let name = record.method ?? unnamedRunName
+            let seed = linesCarrySeeds ? (record.lineSeed ?? record.summarySeed) : nil
+            let key = seed.map { "\(name)\u{0}\($0)" } ?? name
             let index: Int
-            if let existing = indexByName[name] {
+            if let existing = indexByKey[key] {
                 index = existing
             } else {
                 index = runs.count
-                indexByName[name] = index
-                runs.append(RunRecord(name: name, source: source))
+                indexByKey[key] = index
+                runs.append(RunRecord(name: name, seed: seed, source: source))
             }
             switch record {
-            case .epoch(_, let epoch): runs[index].epochs.append(epoch)
-            case .probe(_, let probe): runs[index].probes.append(probe)
-            case .summary(_, let summary): runs[index].summary = summary
+            case .epoch(_, _, let epoch): runs[index].epochs.append(epoch)
+            case .probe(_, _, let probe): runs[index].probes.append(probe)
+            case .summary(_, let summary):
+                runs[index].summary = summary
+                if runs[index].seed == nil { runs[index].seed = summary.seed }
             case .ignored: break
             }
         }
         return runs
     }
 
-    /// Renames runs whose names repeat across sources to `name (file)`, then numbers any that
-    /// still repeat (the same file given twice) as `name (file) #2`.
+    /// Renames runs whose names come from several sources to `name (file)`, then numbers any
+    /// (name, seed) pair that still repeats (the same file given twice) as `name (file) #2`. Runs
+    /// of one name from one source that differ in seed keep their name: they are one method over
+    /// several seeds.
     static func disambiguated(_ runs: [RunRecord]) -> [RunRecord] {
-        var counts: [String: Int] = [:]
-        for run in runs { counts[run.name, default: 0] += 1 }
+        var sourcesByName: [String: Set<String>] = [:]
+        for run in runs { sourcesByName[run.name, default: []].insert(run.source ?? "") }
+        var keyCounts: [String: Int] = [:]
+        for run in runs { keyCounts[key(of: run), default: 0] += 1 }
         var renamed = runs
-        for index in renamed.indices where counts[renamed[index].name, default: 0] > 1 {
-            if let source = renamed[index].source {
+        for index in renamed.indices {
+            let name = renamed[index].name
+            let repeated = sourcesByName[name, default: []].count > 1 || keyCounts[key(of: renamed[index]), default: 0] > 1
+            if repeated, let source = renamed[index].source {
                 let fileName = runName(forSource: source)
-                if fileName != renamed[index].name {
-                    renamed[index].name = "\(renamed[index].name) (\(fileName))"
+                if fileName != name {
+                    renamed[index].name = "\(name) (\(fileName))"
                 }
             }
         }
         var seen: [String: Int] = [:]
         for index in renamed.indices {
-            let name = renamed[index].name
-            seen[name, default: 0] += 1
-            if let occurrence = seen[name], occurrence > 1 {
-                renamed[index].name = "\(name) #\(occurrence)"
+            let key = key(of: renamed[index])
+            seen[key, default: 0] += 1
+            if let occurrence = seen[key], occurrence > 1 {
+                renamed[index].name = "\(renamed[index].name) #\(occurrence)"
             }
         }
         return renamed
+    }
+
+    /// A run's name and seed, the pair that must be unique in a report.
+    static func key(of run: RunRecord) -> String {
+        run.seed.map { "\(run.name)\u{0}\($0)" } ?? run.name
     }
 
     /// The file name of `source` without directories or extension: `runs/dni.jsonl` → `dni`.
@@ -147,8 +164,21 @@ extension MetricsLine {
     /// The method the line names, if any.
     var method: String? {
         switch self {
-        case .epoch(let method, _), .probe(let method, _), .summary(let method, _): method
+        case .epoch(let method, _, _), .probe(let method, _, _), .summary(let method, _): method
         case .ignored: nil
         }
+    }
+
+    /// The seed an epoch or probe line names, if any.
+    var lineSeed: Int? {
+        switch self {
+        case .epoch(_, let seed, _), .probe(_, let seed, _): seed
+        case .summary, .ignored: nil
+        }
+    }
+
+    /// The seed a summary line names, if any.
+    var summarySeed: Int? {
+        if case .summary(_, let summary) = self { summary.seed } else { nil }
     }
 }

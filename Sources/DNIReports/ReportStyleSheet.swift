@@ -11,8 +11,10 @@ enum ReportStyleSheet {
     .table-scroll { overflow-x: auto; }
     table { border-collapse: collapse; font-size: 0.92rem; font-variant-numeric: tabular-nums; }
     p.note { color: #555555; font-size: 0.85rem; margin: 0.5rem 0 0; }
-    th, td { padding: 0.32rem 0.8rem; text-align: right; white-space: nowrap; }
+    th, td { padding: 0.32rem 0.6rem; text-align: right; white-space: nowrap; }
+    th { white-space: normal; vertical-align: bottom; min-width: 4.5em; }
     th:first-child, td:first-child { text-align: left; }
+    td:first-child { white-space: normal; overflow-wrap: anywhere; min-width: 9em; }
     thead th { font-weight: 600; border-top: 2px solid #222222; border-bottom: 1px solid #222222; }
     tbody tr:last-child td { border-bottom: 2px solid #222222; }
     td.best { font-weight: 700; }

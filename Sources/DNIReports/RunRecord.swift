@@ -5,6 +5,9 @@ public struct RunRecord: Sendable, Equatable {
     /// The name shown in tables and legends: the method (`backprop`, `dni`, `cdni`), or the file's
     /// name when the lines carry no method.
     public var name: String
+    /// The run's seed, when its lines or its summary name one. Runs that share a name and differ
+    /// in seed are one method over several seeds: the report draws their spread.
+    public var seed: Int?
     /// The file the run was read from, if any.
     public var source: String?
     /// One record per epoch, in the order written.
@@ -17,12 +20,14 @@ public struct RunRecord: Sendable, Equatable {
     /// A run named `name`.
     public init(
         name: String,
+        seed: Int? = nil,
         source: String? = nil,
         epochs: [EpochRecord] = [],
         probes: [ProbeRecord] = [],
         summary: RunSummary? = nil
     ) {
         self.name = name
+        self.seed = seed ?? summary?.seed
         self.source = source
         self.epochs = epochs
         self.probes = probes

@@ -49,6 +49,13 @@ extension Matrix {
         }
     }
 
+    /// x ← α·x, in place.
+    public mutating func scale(by alpha: Float) {
+        _storage.withUnsafeMutableBufferPointer { buffer in
+            for index in buffer.indices { buffer[index] *= alpha }
+        }
+    }
+
     /// `self += alpha · x` (same shapes).
     public mutating func add(_ x: Matrix, scaledBy alpha: Float = 1) {
         precondition(x.rows == rows && x.columns == columns, "add: shapes \(x.shape) and \(shape) differ")

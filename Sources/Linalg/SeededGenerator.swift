@@ -20,6 +20,15 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         state = seed
     }
 
+    /// Stream number `stream` of `seed`: an independent generator per stage (or per rank) that
+    /// each can build alone from the run's seed and its own index, with no generator shared
+    /// between stages. The stream's start is `seed` scrambled together with `stream` through the
+    /// SplitMix64 finaliser, so neighbouring streams do not overlap in any run of practical length.
+    public init(seed: UInt64, stream: UInt64) {
+        var mixer = SeededGenerator(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        state = mixer.next() ^ (stream &+ 0x632B_E59B_D9B4_E019)
+    }
+
     /// The next 64 uniformly distributed bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -13,8 +13,8 @@ import Testing
         #expect(outcome.status == 2, "\(arguments): status \(outcome.status)", sourceLocation: sourceLocation)
         #expect(!outcome.killedBySignal, sourceLocation: sourceLocation)
         #expect(outcome.errorLines.count == 1, "\(arguments): \(outcome.standardError)", sourceLocation: sourceLocation)
-        #expect(outcome.standardError.hasPrefix("dni: "), sourceLocation: sourceLocation)
-        #expect(outcome.standardError.contains(expected), "\(outcome.standardError)", sourceLocation: sourceLocation)
+        #expect(outcome.problems.hasPrefix("dni: "), sourceLocation: sourceLocation)
+        #expect(outcome.problems.contains(expected), "\(outcome.standardError)", sourceLocation: sourceLocation)
         #expect(outcome.standardOutput.isEmpty, "\(outcome.standardOutput)", sourceLocation: sourceLocation)
     }
 
@@ -44,7 +44,7 @@ import Testing
     func sizeFlagsAreBoundedByTheMemoryTheyWouldNeed(_ arguments: [String], _ expected: String) throws {
         try Self.expectBadInput(arguments, saying: expected)
         let outcome = try DNIProcess.run(arguments)
-        #expect(outcome.standardError.contains("GB of memory, more than this machine's"))
+        #expect(outcome.problems.contains("GB of memory, more than this machine's"))
     }
 
     @Test func flagsWithFixedRangesSayTheRange() throws {

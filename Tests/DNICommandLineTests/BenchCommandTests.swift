@@ -4,11 +4,11 @@ import Testing
 /// `dni bench gemm` parses its options and rejects bad ones as bad input (status 2).
 @Suite struct BenchCommandTests {
     @Test func badRepeatCountIsBadInput() {
-        #expect(DNICommand.run(arguments: ["bench", "gemm", "--repeat", "0"]) == 2)
-        #expect(DNICommand.run(arguments: ["bench", "gemm", "--threads", "0"]) == 2)
+        #expect(CapturedRun(["bench", "gemm", "--repeat", "0"]).status == 2)
+        #expect(CapturedRun(["bench", "gemm", "--threads", "0"]).status == 2)
     }
 
     @Test func helpSucceeds() {
-        #expect(DNICommand.run(arguments: ["bench", "gemm", "--help"]) == 0)
+        #expect(CapturedRun(["bench", "gemm", "--help"]).status == 0)
     }
 }

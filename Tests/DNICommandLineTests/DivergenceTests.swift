@@ -23,9 +23,9 @@ import Testing
         #expect(outcome.status == 1, "\(arguments): \(outcome.status) \(outcome.standardError)")
         #expect(!outcome.killedBySignal)
         #expect(outcome.errorLines.count == 1, "\(outcome.standardError)")
-        #expect(outcome.standardError.hasPrefix("dni: training failed: training diverged at epoch "))
-        #expect(outcome.standardError.contains("stage "))
-        #expect(outcome.standardError.contains("(lower the learning rate)"))
+        #expect(outcome.problems.hasPrefix("dni: training failed: training diverged at epoch "))
+        #expect(outcome.problems.contains("stage "))
+        #expect(outcome.problems.contains("(lower the learning rate)"))
         #expect(!outcome.standardOutput.contains("summary"))
     }
 
@@ -38,8 +38,8 @@ import Testing
         let outcome = try DNIProcess.run(arguments)
         #expect(outcome.status == 0, "\(outcome.standardError)")
         #expect(outcome.errorLines.count == 1)
-        #expect(outcome.standardError.hasPrefix("dni: warning: backprop: the final training loss "))
-        #expect(outcome.standardError.contains(" is higher than the first epoch's "))
+        #expect(outcome.problems.hasPrefix("dni: warning: backprop: the final training loss "))
+        #expect(outcome.problems.contains(" is higher than the first epoch's "))
         if json {
             #expect(outcome.outputLines.last?.hasSuffix(#""train_loss_rose":true}"#) == true, "\(outcome.standardOutput)")
         }

@@ -14,22 +14,30 @@ import Testing
         ["train", "--learning-rate", "-1"],
         ["train", "--update-probability", "1.5"],
         ["compare", "--methods", "backprop,nope"],
+        ["compare", "--seeds", "1,x"],
+        ["compare", "--seeds", "1,1"],
+        ["train", "--probe-every", "-1"],
+        ["train", "--task", "mnist", "--examples", "5001"],
     ])
     func badInputExitsWithTwo(_ arguments: [String]) {
-        #expect(DNICommand.run(arguments: arguments) == 2, "\(arguments)")
+        let run = CapturedRun(arguments)
+        #expect(run.status == 2, "\(arguments)")
+        // One line on standard error, nothing on standard output.
+        #expect(run.standardError.hasPrefix("dni: ") && run.standardError.filter { $0 == "\n" }.count == 1, "\(run.standardError)")
+        #expect(run.standardOutput.isEmpty)
     }
 
     @Test func infoSucceeds() {
-        #expect(DNICommand.run(arguments: ["info"]) == 0)
+        #expect(CapturedRun(["info"]).status == 0)
     }
 
     @Test func smallTrainingRunSucceeds() {
         let arguments = ["train", "--bits", "3", "--examples", "64", "--test-examples", "16",
                          "--hidden", "8", "--batch-size", "8", "--epochs", "1", "--json"]
-        #expect(DNICommand.run(arguments: arguments) == 0)
+        #expect(CapturedRun(arguments).status == 0)
     }
 
     @Test func helpSucceeds() {
-        #expect(DNICommand.run(arguments: ["train", "--help"]) == 0)
+        #expect(CapturedRun(["train", "--help"]).status == 0)
     }
 }

@@ -26,10 +26,12 @@ import Testing
         let directory = try Self.directory(with: ["dni.jsonl": Self.goodLines])
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("report.html").path
-        let status = DNICommand.run(arguments: [
+        let run = CapturedRun([
             "report", directory.appendingPathComponent("dni.jsonl").path, "--out", output, "--title", "Two epochs",
         ])
-        #expect(status == 0)
+        #expect(run.status == 0)
+        // Like `compare --report`, it says where the page went.
+        #expect(run.standardOutput == "report: \(output)\n")
         let html = try String(contentsOfFile: output, encoding: .utf8)
         #expect(html.contains("<h1>Two epochs</h1>"))
         #expect(html.contains("<svg"))
@@ -39,19 +41,21 @@ import Testing
         let directory = try Self.directory(with: ["bad.jsonl": Self.goodLines + "{oops\n"])
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("report.html").path
-        let status = DNICommand.run(arguments: ["report", directory.appendingPathComponent("bad.jsonl").path, "--out", output])
-        #expect(status == 2)
+        let run = CapturedRun(["report", directory.appendingPathComponent("bad.jsonl").path, "--out", output])
+        #expect(run.status == 2)
+        #expect(run.standardError.hasPrefix("dni: "))
+        #expect(run.standardOutput.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 
     @Test func missingFilesAndFlagsAreExitStatusTwo() throws {
-        #expect(DNICommand.run(arguments: ["report", "/no/such.jsonl", "--out", "/tmp/never.html"]) == 2)
-        #expect(DNICommand.run(arguments: ["report", "--out", "/tmp/never.html"]) == 2)
+        #expect(CapturedRun(["report", "/no/such.jsonl", "--out", "/tmp/never.html"]).status == 2)
+        #expect(CapturedRun(["report", "--out", "/tmp/never.html"]).status == 2)
         let directory = try Self.directory(with: ["dni.jsonl": Self.goodLines])
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("dni.jsonl").path
-        #expect(DNICommand.run(arguments: ["report", input]) == 2)
-        #expect(DNICommand.run(arguments: ["report", input, "--out", "/no/such/dir/r.html"]) == 2)
-        #expect(DNICommand.run(arguments: ["report", input, "--out", "/tmp/never.html", "--y-scale", "cubic"]) == 2)
+        #expect(CapturedRun(["report", input]).status == 2)
+        #expect(CapturedRun(["report", input, "--out", "/no/such/dir/r.html"]).status == 2)
+        #expect(CapturedRun(["report", input, "--out", "/tmp/never.html", "--y-scale", "cubic"]).status == 2)
     }
 }

@@ -14,7 +14,8 @@ import Testing
     static let input = Matrix(rows: 2, columns: 4, values: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
 
     static func summary(trainLoss: Double) -> TrainingSummary {
-        TrainingSummary(task: "addition", method: .dni, execution: "sequential", epochs: 3, seed: 1,
+        TrainingSummary(task: "addition", method: .dni, execution: "sequential", delay: 1, stageGroups: [3],
+                        microBatches: 1, epochs: 3, seed: 1,
                         trainLoss: trainLoss, test: Evaluation(loss: 1, accuracy: 0.5), seconds: 1, samplesPerSecond: 1)
     }
 

@@ -7,15 +7,29 @@ final class OracleSynthesizer: Synthesizer {
     let activationSize: Int
     var conditionSize: Int { 0 }
     var parameters: [Parameter] { [] }
+    var capacity: Int { 1 }
+    var heldBatches: [Int] { held.map { [$0] } ?? [] }
     var answer = Matrix.empty
+    private var held: Int?
     private(set) var targets: [Matrix] = []
 
     init(activationSize: Int) { self.activationSize = activationSize }
 
-    func predict(activation: Matrix, condition: Matrix?, mode: ForwardMode) -> Matrix { answer }
+    func reserveCapacity(_ count: Int) {}
 
-    func learn(target: Matrix) -> Double {
-        targets.append(target)
+    func predict(batch: Int, activation: Matrix, condition: Matrix?) throws -> Matrix {
+        held = batch
+        return answer
+    }
+
+    func inspect(activation: Matrix, condition: Matrix?) -> Matrix { answer }
+
+    func learn(batch: Int, target: Matrix) throws -> Double {
+        #expect(batch == held, "learned batch \(batch) while holding \(String(describing: held))")
+        held = nil
+        var copy = Matrix.empty
+        copy.assign(target)
+        targets.append(copy)
         return 0
     }
 }
@@ -74,7 +88,11 @@ final class OracleSynthesizer: Synthesizer {
             #expect(b == d, "parameter \(index) differs: max |Δ| = \(zip(b.storage, d.storage).map { abs($0 - $1) }.max() ?? 0)")
             #expect(b != before[index], "parameter \(index) did not move")
         }
-        // The bootstrapped targets each oracle received are the true gradients too.
+        // The bootstrapped targets each oracle received are the true gradients too. Under delay 1
+        // a synthesizer learns from batch b's target just before it predicts for batch b + 1, so
+        // they are delivered on the next step.
+        for oracle in oracles { #expect(oracle.targets.isEmpty) }
+        dni.trainStep(input: input, target: target)
         for (index, oracle) in oracles.enumerated() {
             #expect(oracle.targets.count == 1)
             #expect(oracle.targets.first == truth[index], "stage \(index + 1) target")

@@ -66,7 +66,7 @@ import Testing
         #expect(last < first, "\(method): loss \(first) → \(last)")
     }
 
-    @Test func synthesizerRegressionLossFalls() {
+    @Test func synthesizerRegressionLossFalls() throws {
         var generator = SeededGenerator(seed: 8)
         let synthesizer = MLPSynthesizer(activationSize: 5, configuration: SynthesizerConfiguration(learningRate: 0.2),
                                          optimizer: SGD(learningRate: 0.2), generator: &generator)
@@ -74,9 +74,9 @@ import Testing
         let mapping = Matrix.randomNormal(rows: 5, columns: 5, standardDeviation: 0.5, using: &generator)
         let target = GEMMEngine.default.product(activation, mapping)
         var losses: [Double] = []
-        for _ in 0..<100 {
-            _ = synthesizer.predict(activation: activation, condition: nil, mode: .training)
-            losses.append(synthesizer.learn(target: target))
+        for batch in 0..<100 {
+            _ = try synthesizer.predict(batch: batch, activation: activation, condition: nil)
+            losses.append(try synthesizer.learn(batch: batch, target: target))
         }
         #expect(losses[0] > 0)
         #expect(losses[99] < 0.01 * losses[0], "synthesizer loss \(losses[0]) → \(losses[99])")
@@ -89,7 +89,7 @@ import Testing
                                          optimizer: SGD(learningRate: 0.1), generator: &generator)
         let activation = Matrix.randomNormal(rows: 3, columns: 4, standardDeviation: 1, using: &generator)
         let condition = Matrix(rows: 3, columns: 2, repeating: 1)
-        let prediction = synthesizer.predict(activation: activation, condition: condition, mode: .inference)
+        let prediction = synthesizer.inspect(activation: activation, condition: condition)
         #expect(prediction == Matrix(rows: 3, columns: 4))
     }
 

@@ -19,6 +19,8 @@ public final class Activation: Layer {
         self.inputSize = size
     }
 
+    public func makeReplica() -> any Layer { Activation(function, size: inputSize) }
+
     public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
         switch function {
         case .sigmoid: input.sigmoid(into: &output)

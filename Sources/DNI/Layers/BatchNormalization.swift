@@ -25,10 +25,12 @@ public final class BatchNormalization: Layer {
     public let momentum: Float
     /// Added to the variance before the square root.
     public let epsilon: Float
+    /// The running averages, shared with every replica of this layer.
+    public let runningStatistics: RunningStatistics
     /// Running mean, used at inference.
-    public private(set) var runningMean: [Float]
+    public var runningMean: [Float] { runningStatistics.mean }
     /// Running (unbiased) variance, used at inference.
-    public private(set) var runningVariance: [Float]
+    public var runningVariance: [Float] { runningStatistics.variance }
     /// The nonlinearity applied after the affine map, or nil for none.
     public let activation: ActivationFunction?
 
@@ -52,8 +54,7 @@ public final class BatchNormalization: Layer {
         scale = Parameter(name: "scale", value: Matrix(rows: 1, columns: size, repeating: 1))
         shift = Parameter(name: "shift", value: Matrix(rows: 1, columns: size))
         parameters = [scale, shift]
-        runningMean = [Float](repeating: 0, count: size)
-        runningVariance = [Float](repeating: 1, count: size)
+        runningStatistics = RunningStatistics(size: size)
         inverseDeviation = [Float](repeating: 0, count: size)
         batchMean = [Float](repeating: 0, count: size)
         columnSum = [Float](repeating: 0, count: size)
@@ -61,19 +62,40 @@ public final class BatchNormalization: Layer {
         gradientScale = [Float](repeating: 0, count: size)
     }
 
+    /// A replica of `other`: the same γ, β and running statistics, buffers of its own.
+    private init(replicating other: BatchNormalization) {
+        inputSize = other.inputSize
+        activation = other.activation
+        momentum = other.momentum
+        epsilon = other.epsilon
+        scale = other.scale
+        shift = other.shift
+        parameters = other.parameters
+        runningStatistics = other.runningStatistics
+        let size = other.inputSize
+        inverseDeviation = [Float](repeating: 0, count: size)
+        batchMean = [Float](repeating: 0, count: size)
+        columnSum = [Float](repeating: 0, count: size)
+        columnDotSum = [Float](repeating: 0, count: size)
+        gradientScale = [Float](repeating: 0, count: size)
+    }
+
+    public func makeReplica() -> any Layer { BatchNormalization(replicating: self) }
+
     /// Replaces the running statistics (checkpoint restore).
     public func setRunningStatistics(mean: [Float], variance: [Float]) {
         precondition(mean.count == inputSize && variance.count == inputSize, "running statistics must have \(inputSize) values")
-        runningMean = mean
-        runningVariance = variance
+        runningStatistics.mean = mean
+        runningStatistics.variance = variance
     }
 
     public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
         precondition(input.columns == inputSize, "BatchNormalization expects \(inputSize) features, got \(input.columns)")
         if mode == .inference {
+            let statistics = runningStatistics
             for c in 0..<inputSize {
-                batchMean[c] = runningMean[c]
-                inverseDeviation[c] = 1 / (runningVariance[c] + epsilon).squareRoot()
+                batchMean[c] = statistics.mean[c]
+                inverseDeviation[c] = 1 / (statistics.variance[c] + epsilon).squareRoot()
             }
         } else {
             computeBatchStatistics(input, updateRunning: mode == .training)
@@ -95,12 +117,11 @@ public final class BatchNormalization: Layer {
         let inverseRows = 1 / Float(rows)
         let unbiasedScale = rows > 1 ? 1 / Float(rows - 1) : inverseRows
         for c in 0..<inputSize {
-            let squares = columnSum[c]
-            inverseDeviation[c] = 1 / (squares * inverseRows + epsilon).squareRoot()
-            if updateRunning {
-                runningMean[c] += momentum * (batchMean[c] - runningMean[c])
-                runningVariance[c] += momentum * (squares * unbiasedScale - runningVariance[c])
-            }
+            inverseDeviation[c] = 1 / (columnSum[c] * inverseRows + epsilon).squareRoot()
+        }
+        if updateRunning {
+            runningStatistics.move(toward: batchMean, squaredDeviations: columnSum,
+                                   unbiasedScale: unbiasedScale, momentum: momentum)
         }
     }
 
@@ -140,5 +161,32 @@ public final class BatchNormalization: Layer {
                                                  scale: gradientScale, shift: columnSum, slope: columnDotSum,
                                                  into: &inputGradient)
         return inputGradient
+    }
+}
+
+/// The running mean and (unbiased) variance of a ``BatchNormalization`` layer, used at
+/// inference: μ̄ ← μ̄ + m·(μ − μ̄), σ̄² ← σ̄² + m·(σ²_unbiased − σ̄²) after each training batch.
+///
+/// A reference type so that the replicas of one layer (``Layer/makeReplica()``) move the same
+/// averages, in the order their training batches arrive.
+public final class RunningStatistics {
+    /// μ̄, one value per feature (starts at 0).
+    public var mean: [Float]
+    /// σ̄², one value per feature (starts at 1).
+    public var variance: [Float]
+
+    /// Statistics for `size` features: mean 0, variance 1.
+    public init(size: Int) {
+        mean = [Float](repeating: 0, count: size)
+        variance = [Float](repeating: 1, count: size)
+    }
+
+    /// Moves the averages toward a batch's `batchMean` and its variance
+    /// `squaredDeviations · unbiasedScale` by `momentum`.
+    func move(toward batchMean: [Float], squaredDeviations: [Float], unbiasedScale: Float, momentum: Float) {
+        for c in mean.indices {
+            mean[c] += momentum * (batchMean[c] - mean[c])
+            variance[c] += momentum * (squaredDeviations[c] * unbiasedScale - variance[c])
+        }
     }
 }

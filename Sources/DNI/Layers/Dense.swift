@@ -47,6 +47,20 @@ public final class Dense: Layer {
         parameters = [weight] + (self.bias.map { [$0] } ?? [])
     }
 
+    /// A replica of `other`: the same parameters, engine and feedback matrix, buffers of its own.
+    private init(replicating other: Dense) {
+        inputSize = other.inputSize
+        outputSize = other.outputSize
+        activation = other.activation
+        engine = other.engine
+        weight = other.weight
+        bias = other.bias
+        feedbackWeights = other.feedbackWeights
+        parameters = other.parameters
+    }
+
+    public func makeReplica() -> any Layer { Dense(replicating: self) }
+
     public func forward(_ input: Matrix, mode: ForwardMode) -> Matrix {
         precondition(input.columns == inputSize, "Dense expects \(inputSize) input features, got \(input.columns)")
         engine.multiply(input, weight.value, into: &output)

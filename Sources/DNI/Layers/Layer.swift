@@ -39,6 +39,14 @@ public protocol Layer: AnyObject {
     /// Backward uses whatever gradient it is *given*: the true one (backprop) or a synthetic
     /// one (DNI). It releases the saved forward state, so it is called once per forward.
     func backward(_ outputGradient: Matrix, needsInputGradient: Bool) -> Matrix
+
+    /// A layer computing the same function with the *same* parameters (the same ``Parameter``
+    /// objects; for batch norm, the same running statistics) but with buffers and saved state of
+    /// its own, so that several batches can be in flight through one set of weights: a
+    /// synthesizer holding the predictions of the K batches whose targets have not arrived yet
+    /// (delay K), a pipelined stage holding M micro-batches. A replica's backward writes the
+    /// shared parameters' `gradient`, so replicas take turns, on one thread.
+    func makeReplica() -> any Layer
 }
 
 extension Layer {

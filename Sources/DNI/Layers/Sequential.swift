@@ -17,6 +17,12 @@ public final class Sequential: Layer {
         self.parameters = layers.flatMap(\.parameters)
     }
 
+    /// A stack of replicas of these layers (see ``Layer/makeReplica()``).
+    public func makeReplica() -> any Layer { replica() }
+
+    /// ``makeReplica()`` with its concrete type.
+    public func replica() -> Sequential { Sequential(layers.map { $0.makeReplica() }) }
+
     public var inputSize: Int { layers[0].inputSize }
     public var outputSize: Int { layers[layers.count - 1].outputSize }
 

@@ -7,6 +7,8 @@ public struct JSONLine: Sendable, CustomStringConvertible {
         case integer(Int)
         case number(Double)
         case bool(Bool)
+        /// An array of integers, such as the sizes of the stage groups.
+        case integers([Int])
         case null
     }
 
@@ -41,6 +43,7 @@ public struct JSONLine: Sendable, CustomStringConvertible {
             if number == number.rounded(), abs(number) < 1e15 { return String(Int(number)) }
             return "\(number)"
         case .bool(let flag): return flag ? "true" : "false"
+        case .integers(let numbers): return "[" + numbers.map(String.init).joined(separator: ",") + "]"
         case .null: return "null"
         }
     }
@@ -107,6 +110,9 @@ extension TrainingSummary {
         line.append("task", .string(task))
         line.append("method", .string(method.rawValue))
         line.append("execution", .string(execution))
+        line.append("delay", .integer(delay))
+        line.append("stage_groups", .integers(stageGroups))
+        if microBatches > 1 { line.append("micro_batches", .integer(microBatches)) }
         line.append("epochs", .integer(epochs))
         line.append("seed", .integer(Int(truncatingIfNeeded: seed)))
         line.append("train_loss", trainLoss)
@@ -116,6 +122,7 @@ extension TrainingSummary {
         if test.exactAccuracy != nil { line.append("test_bit_accuracy", test.accuracy) }
         line.append("seconds", seconds)
         line.append("samples_per_second", samplesPerSecond)
+        for statistic in executorStatistics { line.append(statistic.name, statistic.value) }
         line.append("first_epoch_train_loss", firstEpochTrainLoss)
         if firstEpochTrainLoss != nil { line.append("train_loss_rose", .bool(trainLossRose)) }
         return line

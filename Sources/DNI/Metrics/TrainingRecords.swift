@@ -14,7 +14,7 @@ public struct EpochRecord: Sendable, Equatable {
     public var elapsedSeconds: Double
 }
 
-/// Synthetic-gradient quality at every stage, measured by ``Network/probe(input:target:condition:)``.
+/// Synthetic-gradient quality at every stage, measured by ``Network/probe(input:target:)``.
 public struct ProbeRecord: Sendable, Equatable {
     /// 1-based epoch during which the probe ran.
     public var epoch: Int
@@ -30,8 +30,16 @@ public struct TrainingSummary: Sendable, Equatable {
     public var task: String
     /// The training method.
     public var method: TrainingMethod
-    /// How stages were scheduled (`sequential`).
+    /// How stages were scheduled (`sequential`, `pipelined`, `mpi`).
     public var execution: String
+    /// K: synthesizers learned from the target of batch b just before predicting for b + K.
+    public var delay: Int
+    /// Stages in each group that ran on its own thread or rank, bottom first.
+    public var stageGroups: [Int]
+    /// Micro-batches per batch (locked methods in a pipeline; 1 otherwise).
+    public var microBatches: Int
+    /// The executor's own figures (``Executor/statistics``), such as MPI message bytes per step.
+    public var executorStatistics: [ExecutorStatistic] = []
     /// Epochs trained.
     public var epochs: Int
     /// The run's seed.
@@ -70,4 +78,18 @@ public enum TrainingEvent: Sendable {
     case epoch(EpochRecord)
     /// A gradient probe ran.
     case probe(ProbeRecord)
+}
+
+/// One figure an executor measured about itself, such as `bytes_sent_per_step`.
+public struct ExecutorStatistic: Sendable, Equatable {
+    /// A snake_case name, used as the JSON key.
+    public var name: String
+    /// The value.
+    public var value: Double
+
+    /// The figure `name` = `value`.
+    public init(name: String, value: Double) {
+        self.name = name
+        self.value = value
+    }
 }

@@ -6,21 +6,56 @@ import Linalg
 /// With no hidden layers it is the post's linear synthesizer, ĝ = h·W (+ b) — and, conditioned,
 /// ĝ = h·W + c·U (+ b), the paper's linear cDNI. The paper initialises the last layer to zero
 /// so that training starts as if there were no gradient at all (§3 and appendix).
+///
+/// Each batch in flight gets a slot: a copy of its input and a replica of the layers
+/// (``Layer/makeReplica()``: the same weights, saved state of its own). The regression error of
+/// batch b is taken at the output layer's *current* weights: when the synthesizer has learned
+/// from another batch since it predicted b (always, under delay K ≥ 2), the output layer is run
+/// again on b's held features before the error is formed; the hidden layers keep the forward
+/// pass of the prediction (their gradient is one step stale, as in asynchronous SGD). For the
+/// linear synthesizer (no hidden layers) the step is exact. Regressing the stale prediction
+/// itself — the error of weights one step old — made cDNI on binary addition diverge within 20
+/// steps at K = 2 (synthetic gradients 5,000× too large); with the refreshed output error it
+/// trains to every held-out sum right, at the cost of one output-layer product per step (a
+/// sixth of the forward pass of the paper's 2 × 1024 synthesizer) instead of a whole forward
+/// pass. With delay 1 nothing is recomputed. Slots are allocated by ``reserveCapacity(_:)``; a
+/// warmed-up predict/learn cycle allocates nothing.
 public final class MLPSynthesizer: Synthesizer {
     public let activationSize: Int
     public let conditionSize: Int
-    /// The layers mapping the (concatenated) input to ĝ.
+    /// The layers mapping the (concatenated) input to ĝ (the first slot's replica).
     public let network: Sequential
     /// The optimizer of this synthesizer's own parameters.
     public let optimizer: any Optimizer
 
-    private var concatenatedInput = Matrix.empty
-    private var prediction = Matrix.empty
-    private var error = Matrix.empty
-    private var hasPrediction = false
+    /// One batch in flight: which batch, its input, its layers' replica and its prediction.
+    private final class Slot {
+        var batch: Int?
+        /// ``MLPSynthesizer/updates`` when the batch was predicted.
+        var updatesAtPrediction = 0
+        var input = Matrix.empty
+        /// What the hidden layers made of `input` (the output layer's input).
+        var features = Matrix.empty
+        var prediction = Matrix.empty
+        var error = Matrix.empty
+        /// The hidden layers (nil for a linear synthesizer) and the output layer.
+        let hidden: Sequential?
+        let output: any Layer
+        init(hidden: Sequential?, output: any Layer) {
+            self.hidden = hidden
+            self.output = output
+        }
+    }
+
+    private var slots: [Slot]
+    /// Regression steps taken so far.
+    private var updates = 0
+    /// The replica used by ``inspect(activation:condition:)``, never by training.
+    private let inspection: Sequential
+    private var inspectionInput = Matrix.empty
 
     /// A synthesizer for `activationSize`-wide activations, conditioned on `conditionSize`
-    /// label columns (0 for plain DNI).
+    /// label columns (0 for plain DNI), holding one batch in flight until told otherwise.
     public init(activationSize: Int, conditionSize: Int = 0,
                 configuration: SynthesizerConfiguration,
                 optimizer: any Optimizer,
@@ -46,37 +81,84 @@ public final class MLPSynthesizer: Synthesizer {
         layers.append(Dense(inputSize: width, outputSize: activationSize, bias: configuration.bias,
                             initialization: lastInitialization, generator: &generator, engine: engine))
         network = Sequential(layers)
+        let output = layers[layers.count - 1]
+        slots = [Slot(hidden: layers.count > 1 ? Sequential(Array(layers.dropLast())) : nil, output: output)]
+        inspection = network.replica()
     }
 
     public var parameters: [Parameter] { network.parameters }
 
-    public func predict(activation: Matrix, condition: Matrix?, mode: ForwardMode) -> Matrix {
+    public var capacity: Int { slots.count }
+
+    public var heldBatches: [Int] { slots.compactMap(\.batch) }
+
+    public func reserveCapacity(_ count: Int) {
+        while slots.count < count {
+            let replica = network.replica()
+            let layers = replica.layers
+            slots.append(Slot(hidden: layers.count > 1 ? Sequential(Array(layers.dropLast())) : nil,
+                              output: layers[layers.count - 1]))
+        }
+    }
+
+    /// Copies `activation` (and the condition beside it) into `input`, checking shapes.
+    private func prepare(_ activation: Matrix, _ condition: Matrix?, into input: inout Matrix) {
         precondition(activation.columns == activationSize,
                      "synthesizer expects \(activationSize)-wide activations, got \(activation.columns)")
-        let output: Matrix
         if conditionSize > 0 {
             guard let condition, condition.columns == conditionSize, condition.rows == activation.rows else {
                 preconditionFailure("a conditioned synthesizer needs a [\(activation.rows), \(conditionSize)] condition")
             }
-            concatenatedInput.concatenateColumns(activation, condition)
-            output = network.forward(concatenatedInput, mode: mode)
+            input.concatenateColumns(activation, condition)
         } else {
-            output = network.forward(activation, mode: mode)
+            input.assign(activation)
         }
-        hasPrediction = mode != .inference
-        if hasPrediction { prediction = output }
-        return output
+    }
+
+    public func predict(batch: Int, activation: Matrix, condition: Matrix?) throws -> Matrix {
+        guard !slots.contains(where: { $0.batch == batch }) else {
+            throw SynthesizerScheduleError("batch \(batch) is already held by the synthesizer")
+        }
+        guard let slot = slots.first(where: { $0.batch == nil }) else {
+            throw SynthesizerScheduleError(
+                "no free slot to predict batch \(batch): batches \(heldBatches.sorted()) are still waiting for their targets (capacity \(capacity))")
+        }
+        prepare(activation, condition, into: &slot.input)
+        slot.features = slot.hidden?.forward(slot.input, mode: .training) ?? slot.input
+        slot.prediction = slot.output.forward(slot.features, mode: .training)
+        slot.batch = batch
+        slot.updatesAtPrediction = updates
+        return slot.prediction
+    }
+
+    public func inspect(activation: Matrix, condition: Matrix?) -> Matrix {
+        prepare(activation, condition, into: &inspectionInput)
+        return inspection.forward(inspectionInput, mode: .inference)
     }
 
     @discardableResult
-    public func learn(target: Matrix) -> Double {
-        precondition(hasPrediction, "learn(target:) needs a training predict first")
-        hasPrediction = false
-        prediction.zip(target, into: &error) { predicted, wanted in predicted - wanted }
-        prediction = .empty
-        let loss = 0.5 * error.dot(error) / Double(max(1, error.rows))
-        _ = network.backward(error, needsInputGradient: false)
+    public func learn(batch: Int, target: Matrix) throws -> Double {
+        guard let slot = slots.first(where: { $0.batch == batch }) else {
+            throw SynthesizerScheduleError(
+                "a target arrived for batch \(batch), which the synthesizer does not hold (held: \(heldBatches.sorted()))")
+        }
+        precondition(target.rows == slot.prediction.rows && target.columns == activationSize,
+                     "synthesizer target must be [\(slot.prediction.rows), \(activationSize)], got \(target.shape)")
+        if slot.updatesAtPrediction != updates {
+            // The weights moved since this batch was predicted: the error at the current output
+            // layer (the old prediction is let go first, so the layer rewrites its buffer in place).
+            slot.prediction = .empty
+            slot.prediction = slot.output.forward(slot.features, mode: .training)
+        }
+        slot.prediction.zip(target, into: &slot.error) { predicted, wanted in predicted - wanted }
+        slot.prediction = .empty
+        slot.batch = nil
+        let loss = 0.5 * slot.error.dot(slot.error) / Double(max(1, slot.error.rows))
+        let featureGradient = slot.output.backward(slot.error, needsInputGradient: slot.hidden != nil)
+        _ = slot.hidden?.backward(featureGradient, needsInputGradient: false)
+        slot.features = .empty
         optimizer.update(network.parameters)
+        updates += 1
         return loss
     }
 }

@@ -3,10 +3,13 @@ import Linalg
 /// A synthetic gradient model Mᵢ: predicts ĝᵢ = Mᵢ(hᵢ[, c]) ≈ ∂ℓ/∂hᵢ from a stage's output hᵢ
 /// and, for cDNI, the label c (Jaderberg et al. 2016, arXiv:1608.05343, §2).
 ///
-/// Lifecycle of one step: ``predict(activation:condition:mode:)`` in `.training` mode remembers
-/// its input; later, when the stage above has pushed its own gradient back through itself, the
-/// target δ arrives and ``learn(target:)`` takes one regression step on
-/// L_M = (1/B) Σₙ ½‖ĝₙ − δₙ‖², with δ treated as a constant.
+/// Predictions are keyed by batch id. ``predict(batch:activation:condition:)`` holds what the
+/// regression step needs for that batch (its own copy of the input, and the saved state of a
+/// replica of its layers); when the target δ for that batch arrives — K batches later under
+/// delay K, from the stage above — ``learn(batch:target:)`` takes one optimizer step on
+/// L_M = (1/B) Σₙ ½‖ĝₙ − δₙ‖², with δ treated as a constant, and frees the batch. Learning from
+/// a batch that is not held, or predicting with every slot held, throws: several batches in
+/// flight can never silently train one batch's prediction toward another's target.
 public protocol Synthesizer: AnyObject {
     /// Width of the activations hᵢ this synthesizer reads (and of the gradient it predicts).
     var activationSize: Int { get }
@@ -14,19 +17,40 @@ public protocol Synthesizer: AnyObject {
     var conditionSize: Int { get }
     /// The trainable parameters.
     var parameters: [Parameter] { get }
+    /// How many training predictions it can hold at once.
+    var capacity: Int { get }
+    /// The batches whose predictions are held, awaiting their targets, in no particular order.
+    var heldBatches: [Int] { get }
 
-    /// Returns ĝ for a batch `activation` `[batch, activationSize]` and, when conditioned,
-    /// `condition` `[batch, conditionSize]`. In `.training` mode it remembers what ``learn(target:)``
-    /// needs; in `.inference` mode (probes, evaluation) it remembers nothing.
-    func predict(activation: Matrix, condition: Matrix?, mode: ForwardMode) -> Matrix
+    /// Makes room for `count` predictions in flight (the delay K); allocates once, up front.
+    func reserveCapacity(_ count: Int)
 
-    /// One optimizer step of L2 regression of the last training prediction toward `target`;
-    /// returns L_M before the step.
+    /// Returns ĝ for batch `batch`: `activation` is `[batch size, activationSize]` and, when
+    /// conditioned, `condition` is `[batch size, conditionSize]`. Holds the batch until
+    /// ``learn(batch:target:)``. The result is valid until that batch is learned.
+    func predict(batch: Int, activation: Matrix, condition: Matrix?) throws -> Matrix
+
+    /// ĝ for a diagnostic (probes, evaluation): inference mode, holds nothing and leaves every
+    /// held batch untouched.
+    func inspect(activation: Matrix, condition: Matrix?) -> Matrix
+
+    /// One optimizer step of L2 regression of the prediction held for `batch` toward `target`;
+    /// returns L_M before the step and frees the batch.
     @discardableResult
-    func learn(target: Matrix) -> Double
+    func learn(batch: Int, target: Matrix) throws -> Double
 }
 
 extension Synthesizer {
     /// True for a cDNI synthesizer, which also reads the label.
     public var isConditioned: Bool { conditionSize > 0 }
+}
+
+/// A synthesizer asked to learn or predict out of turn: a bug in whatever schedules the
+/// stages (an executor), reported instead of training the wrong prediction.
+public struct SynthesizerScheduleError: Error, CustomStringConvertible, Equatable {
+    /// What went wrong, naming the batch ids.
+    public let description: String
+
+    /// An error with `description`.
+    public init(_ description: String) { self.description = description }
 }

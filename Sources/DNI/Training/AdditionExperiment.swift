@@ -81,17 +81,18 @@ public struct AdditionExperiment: Sendable, Equatable {
 
     /// Generates the data, builds the network and trains it, reporting to `onEvent`.
     public func run(probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
-                    engine: GEMMEngine = .default, interruptMonitor: InterruptMonitor? = nil,
+                    execution: ExecutionSettings = ExecutionSettings(), interruptMonitor: InterruptMonitor? = nil,
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let dataset = try BinaryAddition.dataset(bits: bits, trainCount: trainCount, testCount: testCount, seed: seed)
-        let network = Network(configuration: networkConfiguration, loss: MeanSquaredError(), engine: engine)
+        let executor = try execution.makeExecutor(configuration: networkConfiguration, loss: MeanSquaredError(),
+                                                  batchSize: batchSize)
         var options = TrainingOptions(epochs: epochs, batchSize: batchSize,
                                       probeEvery: probeEvery, seed: seed,
                                       learningRateDecayEpochs: learningRateDecayEpochs,
                                       maxSteps: maxSteps, warmupSteps: warmupSteps)
         options.interruptMonitor = interruptMonitor
-        let trainer = try Trainer(network: network, dataset: dataset, options: options)
+        let trainer = try Trainer(executor: executor, dataset: dataset, options: options)
         return try trainer.run(onEvent: onEvent)
     }
 }

@@ -21,9 +21,9 @@ extension Network {
     /// random number is drawn, so training with and without probes is identical. Parameter
     /// gradient buffers are overwritten, which is harmless because every training step writes
     /// them before it reads them. Call it between steps. Empty for methods without synthesizers.
-    public func probe(input: Matrix, target: Matrix, condition: Matrix? = nil) -> [StageProbe] {
+    public func probe(input: Matrix, target: Matrix) -> [StageProbe] {
         guard method.usesSynthesizers, stages.count > 1 else { return [] }
-        let condition = condition ?? target
+        let condition = target
         var outputs: [Matrix] = []
         outputs.reserveCapacity(stages.count)
         var activation = input
@@ -38,8 +38,7 @@ extension Network {
             gradient = stages[index].backward(gradient, needsInputGradient: index > 0)
             guard index > 0 else { break }
             let below = index - 1
-            let synthetic = stages[below].synthesizer!.predict(
-                activation: outputs[below], condition: condition, mode: .inference)
+            let synthetic = stages[below].synthesizer!.inspect(activation: outputs[below], condition: condition)
             let trueNorm = gradient.norm(), syntheticNorm = synthetic.norm()
             let dot = synthetic.dot(gradient)
             let squaredDistance = max(0, syntheticNorm * syntheticNorm - 2 * dot + trueNorm * trueNorm)

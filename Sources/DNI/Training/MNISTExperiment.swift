@@ -14,8 +14,10 @@ public struct MNISTExperiment: Sendable, Equatable {
     public var epochs = 10
     /// Stage learning rate (Adam).
     public var learningRate: Float = 1e-3
-    /// Epochs (1-based) at whose start the stage learning rates are multiplied by 0.1.
-    public var learningRateDecayEpochs: [Int] = []
+    /// Epochs (1-based) at whose start the stage learning rates are multiplied by 0.1: once, at
+    /// epoch 8 of the default 10 (backprop over seeds 1–7: 1.65% mean test error with it, 2.09%
+    /// without; issue 12).
+    public var learningRateDecayEpochs: [Int] = [8]
     /// The synthesizers: the paper's DNI uses two hidden layers of 1024 units, cDNI none.
     public var synthesizer: SynthesizerConfiguration
     /// The optimizer of stages and synthesizers.
@@ -96,19 +98,20 @@ public struct MNISTExperiment: Sendable, Equatable {
 
     /// Builds the network and trains it on `mnist`, reporting to `onEvent`.
     public func run(on mnist: MNISTDataset, probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
-                    engine: GEMMEngine = .default, interruptMonitor: InterruptMonitor? = nil,
+                    execution: ExecutionSettings = ExecutionSettings(), interruptMonitor: InterruptMonitor? = nil,
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let data = try dataset(from: mnist)
         // The input width is the images' (784 for MNIST's 28×28; any other size an IDX set holds).
         var configuration = networkConfiguration
         configuration.inputSize = data.inputSize
-        let network = Network(configuration: configuration, loss: SoftmaxCrossEntropy(), engine: engine)
+        let executor = try execution.makeExecutor(configuration: configuration, loss: SoftmaxCrossEntropy(),
+                                                  batchSize: batchSize)
         var options = TrainingOptions(epochs: epochs, batchSize: batchSize, probeEvery: probeEvery,
                                       seed: seed, learningRateDecayEpochs: learningRateDecayEpochs,
                                       maxSteps: maxSteps, warmupSteps: warmupSteps)
         options.interruptMonitor = interruptMonitor
-        let trainer = try Trainer(network: network, dataset: data, options: options)
+        let trainer = try Trainer(executor: executor, dataset: data, options: options)
         return try trainer.run(onEvent: onEvent)
     }
 }

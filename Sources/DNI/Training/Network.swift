@@ -1,7 +1,8 @@
 import Linalg
 
 /// A feed-forward network split into ``Stage``s with a loss on top, trained by one
-/// ``TrainingMethod`` (see `Network+Step.swift` for the step of each method).
+/// ``TrainingMethod``. ``trainStep(input:target:)`` takes one sequential step; an ``Executor``
+/// runs many, on one thread or several.
 public final class Network {
     /// The stages, input side first; the loss sits on the last one.
     public let stages: [Stage]
@@ -14,13 +15,15 @@ public final class Network {
     /// The kernel of the network's own products (direct feedback alignment).
     public let engine: GEMMEngine
 
-    var updateGenerator: SeededGenerator
     var lossGradient = Matrix.empty
-    var feedbackGradient = Matrix.empty
+    /// The global id of the next batch ``trainStep(input:target:)`` trains on.
+    var nextStepBatch = 0
+    /// The one-group worker of ``trainStep(input:target:)`` (delay 1, no micro-batches).
+    private var stepWorker: StageGroupWorker?
 
     /// A network of `stages` trained by `method` on `loss`.
     public init(stages: [Stage], loss: any Loss, method: TrainingMethod, updateProbability: Double = 1,
-                seed: UInt64 = 1, engine: GEMMEngine = .default) {
+                engine: GEMMEngine = .default) {
         precondition(!stages.isEmpty, "a network needs at least one stage")
         for (lower, upper) in zip(stages, stages.dropFirst()) {
             precondition(lower.outputSize == upper.inputSize, "stage widths do not chain")
@@ -38,56 +41,26 @@ public final class Network {
         self.method = method
         self.updateProbability = updateProbability
         self.engine = engine
-        self.updateGenerator = SeededGenerator(seed: seed ^ 0x5DEE_CE66_D1CE_0001)
     }
 
-    /// Builds the network that `configuration` describes, with `loss` on top.
+    /// Builds the network that `configuration` describes, with `loss` on top. Each stage builds
+    /// itself alone from the configuration, its index and the seed (``Stage/init(configuration:index:engine:)``).
     public convenience init(configuration: NetworkConfiguration, loss: any Loss, engine: GEMMEngine = .default) {
-        var generator = SeededGenerator(seed: configuration.seed)
-        let method = configuration.method
-        let widths = [configuration.inputSize] + configuration.hiddenSizes + [configuration.outputSize]
-        var stages: [Stage] = []
-        for index in 0..<(widths.count - 1) {
-            let isTop = index == widths.count - 2
-            let fanIn = widths[index], fanOut = widths[index + 1]
-            // The activation is fused into the layer before it: into the dense layer without
-            // batch norm (one pass over each row for bias and nonlinearity), into the batch
-            // norm with it (Dense → BatchNorm+activation).
-            let fusedActivation: ActivationFunction? =
-                isTop ? configuration.outputActivation
-                      : (configuration.batchNormalization ? nil : configuration.hiddenActivation)
-            let dense = Dense(inputSize: fanIn, outputSize: fanOut,
-                              bias: isTop || !configuration.batchNormalization,
-                              initialization: configuration.initialization, activation: fusedActivation,
-                              generator: &generator, engine: engine)
-            if method == .fa {
-                dense.feedbackWeights = configuration.initialization.matrix(fanIn: fanIn, fanOut: fanOut, using: &generator)
-            }
-            var layers: [any Layer] = [dense]
-            if !isTop && configuration.batchNormalization {
-                layers.append(BatchNormalization(size: fanOut, activation: configuration.hiddenActivation))
-            }
-            var synthesizer: (any Synthesizer)?
-            var directFeedback: Matrix?
-            if !isTop && method.usesSynthesizers {
-                synthesizer = MLPSynthesizer(
-                    activationSize: fanOut,
-                    conditionSize: method.isConditioned ? configuration.conditionSize : 0,
-                    configuration: configuration.synthesizer,
-                    optimizer: (configuration.synthesizer.optimizer ?? configuration.optimizer)
-                        .make(learningRate: configuration.synthesizer.learningRate),
-                    generator: &generator, engine: engine)
-            }
-            if !isTop && method == .dfa {
-                directFeedback = WeightInitialization.glorot.matrix(
-                    fanIn: configuration.outputSize, fanOut: fanOut, using: &generator)
-            }
-            stages.append(Stage(body: Sequential(layers),
-                                optimizer: configuration.optimizer.make(learningRate: configuration.learningRate),
-                                synthesizer: synthesizer, directFeedback: directFeedback))
+        self.init(configuration: configuration, loss: loss, engine: engine, stageEngine: { _ in engine })
+    }
+
+    /// Builds the network that `configuration` describes, stage i multiplying with
+    /// `stageEngine(i)` (a pipelined executor gives each thread's stages a kernel of their own).
+    public init(configuration: NetworkConfiguration, loss: any Loss, engine: GEMMEngine = .default,
+                stageEngine: (Int) -> GEMMEngine) {
+        let stages = (0..<configuration.stageCount).map { index in
+            Stage(configuration: configuration, index: index, engine: stageEngine(index))
         }
-        self.init(stages: stages, loss: loss, method: method, updateProbability: configuration.updateProbability,
-                  seed: configuration.seed, engine: engine)
+        self.stages = stages
+        self.loss = loss
+        self.method = configuration.method
+        self.updateProbability = configuration.updateProbability
+        self.engine = engine
     }
 
     /// Width of an input row.
@@ -112,5 +85,19 @@ public final class Network {
     /// Every trainable parameter: each stage's, then each synthesizer's.
     public var allParameters: [Parameter] {
         stages.flatMap(\.parameters) + stages.flatMap { $0.synthesizer?.parameters ?? [] }
+    }
+
+    /// A worker over every stage, on the calling thread, for `delay` and `microBatches`.
+    func makeWorker(delay: Int, microBatches: Int) -> StageGroupWorker {
+        StageGroupWorker(stages: stages, firstIndex: 0, topIndex: stages.count - 1, method: method, loss: loss,
+                         updateProbability: updateProbability, delay: delay, microBatches: microBatches, engine: engine)
+    }
+
+    /// The worker of ``trainStep(input:target:)``.
+    var singleStepWorker: StageGroupWorker {
+        if let stepWorker { return stepWorker }
+        let worker = makeWorker(delay: 1, microBatches: 1)
+        stepWorker = worker
+        return worker
     }
 }

@@ -20,7 +20,8 @@ public struct TrainingOptions: Sendable, Equatable {
     public var maxSteps: Int?
     /// Untimed steps taken before the first timed one (warm-up for throughput runs).
     public var warmupSteps: Int
-    /// Polled between steps: on SIGINT/SIGTERM the run ends after the current step (nil: never).
+    /// Polled between segments: on SIGINT/SIGTERM the run ends after the current segment, then
+    /// evaluates and returns its summary so far (nil: never).
     public var interruptMonitor: InterruptMonitor? = nil
 
     /// Options for `epochs` passes in batches of `batchSize`.
@@ -38,27 +39,42 @@ public struct TrainingOptions: Sendable, Equatable {
     }
 }
 
-/// Trains a ``Network`` on a ``Dataset`` epoch by epoch, stage after stage on one thread
-/// (sequential execution: bit-for-bit reproducible for a seed).
+/// Trains a ``Network`` on a ``Dataset`` epoch by epoch, through an ``Executor`` (sequential by
+/// default): the trainer owns the data order, the schedule, probes, evaluation and reporting;
+/// the executor runs the steps.
+///
+/// Steps go to the executor in segments — the steps of an epoch between two probes — and every
+/// stage is idle between segments, so probes and evaluations see the same state under every
+/// executor. Global batch ids count every step of the run, warm-up included.
 public struct Trainer {
     /// The network trained.
-    public let network: Network
+    public var network: Network { executor.network }
+    /// Runs the steps.
+    public let executor: any Executor
     /// The data.
     public let dataset: Dataset
     /// Iteration options.
     public let options: TrainingOptions
 
-    /// A trainer of `network` on `dataset`.
+    /// A trainer of `network` on `dataset`, one stage after another on this thread.
     public init(network: Network, dataset: Dataset, options: TrainingOptions) throws {
+        try self.init(executor: SequentialExecutor(network: network), dataset: dataset, options: options)
+    }
+
+    /// A trainer that runs its steps through `executor`.
+    public init(executor: any Executor, dataset: Dataset, options: TrainingOptions) throws {
         guard options.epochs >= 1 else { throw InputError("--epochs must be at least 1, got \(options.epochs)") }
         guard options.batchSize >= 1 else { throw InputError("--batch-size must be at least 1, got \(options.batchSize)") }
         guard options.batchSize <= dataset.trainCount else {
             throw InputError("--batch-size \(options.batchSize) is larger than the training set (\(dataset.trainCount) examples)")
         }
+        guard options.batchSize % executor.microBatches == 0 else {
+            throw InputError("--batch-size \(options.batchSize) does not split into \(executor.microBatches) equal micro-batches")
+        }
         if let every = options.probeEvery, every < 1 { throw InputError("--probe-every must be at least 1, got \(every)") }
         if let steps = options.maxSteps, steps < 1 { throw InputError("--steps must be at least 1, got \(steps)") }
         guard options.warmupSteps >= 0 else { throw InputError("--warmup must not be negative, got \(options.warmupSteps)") }
-        self.network = network
+        self.executor = executor
         self.dataset = dataset
         self.options = options
     }
@@ -70,22 +86,24 @@ public struct Trainer {
         var generator = SeededGenerator(seed: options.seed &+ 0x5EED_0F_5A_FF1E)
         let stepsPerEpoch = dataset.trainCount / options.batchSize
         var order = Array(0..<dataset.trainCount)
-        var batchInputs = Matrix(rows: options.batchSize, columns: dataset.inputSize)
-        var batchTargets = Matrix(rows: options.batchSize, columns: dataset.outputSize)
+        var probeInputs = Matrix.empty, probeTargets = Matrix.empty
         let clock = ContinuousClock()
         var elapsed = Duration.zero
+        var nextBatch = 0
         var globalStep = 0
         var lastRecord: EpochRecord?
         var trainedExamples = 0
-        /// Copies batch `index` of the current shuffled order into the reused batch buffers.
-        func loadBatch(_ index: Int) {
-            let batch = order[(index * options.batchSize)..<((index + 1) * options.batchSize)]
-            batchInputs.gatherRows(batch, of: dataset.trainInputs)
-            batchTargets.gatherRows(batch, of: dataset.trainTargets)
+        /// One segment of `count` steps from `firstStep` of the current order.
+        func segment(firstStep: Int, count: Int) -> TrainingSegment {
+            TrainingSegment(inputs: dataset.trainInputs, targets: dataset.trainTargets, order: order,
+                            batchSize: options.batchSize, firstStep: firstStep, count: count, firstBatch: nextBatch)
         }
-        for step in 0..<options.warmupSteps {
-            loadBatch(step % stepsPerEpoch)
-            network.trainStep(input: batchInputs, target: batchTargets)
+        var warmupLeft = options.warmupSteps
+        while warmupLeft > 0 {
+            let count = min(warmupLeft, stepsPerEpoch)
+            _ = try executor.train(segment(firstStep: 0, count: count))
+            nextBatch += count
+            warmupLeft -= count
         }
         epochs: for epoch in 1...options.epochs {
             if options.learningRateDecayEpochs.contains(epoch) {
@@ -95,24 +113,37 @@ public struct Trainer {
             var lossSum = 0.0, synthesizerLossSum = 0.0
             var epochTime = Duration.zero
             var stepsTaken = 0
-            for step in 0..<stepsPerEpoch {
-                if let maxSteps = options.maxSteps, globalStep >= maxSteps { break }
-                loadBatch(step)
+            let stepsThisEpoch = options.maxSteps.map { min(stepsPerEpoch, max(0, $0 - globalStep)) } ?? stepsPerEpoch
+            var step = 0
+            while step < stepsThisEpoch {
                 if let every = options.probeEvery, globalStep % every == 0 {
-                    let stages = network.probe(input: batchInputs, target: batchTargets)
+                    let rows = order[(step * options.batchSize)..<((step + 1) * options.batchSize)]
+                    probeInputs.gatherRows(rows, of: dataset.trainInputs)
+                    probeTargets.gatherRows(rows, of: dataset.trainTargets)
+                    let stages = network.probe(input: probeInputs, target: probeTargets)
                     if !stages.isEmpty { onEvent(.probe(ProbeRecord(epoch: epoch, step: globalStep, stages: stages))) }
                 }
+                // Up to the next probe, or the end of the epoch.
+                var count = stepsThisEpoch - step
+                if let every = options.probeEvery { count = min(count, every - globalStep % every) }
                 let start = clock.now
-                let result = network.trainStep(input: batchInputs, target: batchTargets)
+                let result = try executor.train(segment(firstStep: step, count: count))
                 epochTime += clock.now - start
-                try divergenceGuard.check(result, epoch: epoch, step: step + 1, batch: { batchInputs })
-                lossSum += result.loss
-                synthesizerLossSum += result.synthesizerLoss
-                globalStep += 1
-                stepsTaken += 1
-                trainedExamples += options.batchSize
-                onEvent(.step(epoch: epoch, step: step + 1, stepsPerEpoch: stepsPerEpoch,
-                              meanLoss: lossSum / Double(step + 1)))
+                nextBatch += count
+                for position in 0..<count {
+                    let loss = result.losses[position]
+                    try divergenceGuard.check(StepResult(loss: loss, synthesizerLoss: result.synthesizerLosses[position]),
+                                              epoch: epoch, step: step + position + 1,
+                                              batch: { batch(step: step + position, order: order) })
+                    lossSum += loss
+                    synthesizerLossSum += result.synthesizerLosses[position]
+                    stepsTaken += 1
+                    trainedExamples += options.batchSize
+                    onEvent(.step(epoch: epoch, step: step + position + 1, stepsPerEpoch: stepsPerEpoch,
+                                  meanLoss: lossSum / Double(stepsTaken)))
+                }
+                globalStep += count
+                step += count
                 if options.shouldStop { break }
             }
             elapsed += epochTime
@@ -128,10 +159,21 @@ public struct Trainer {
         }
         let record = lastRecord!
         let seconds = elapsed.seconds
-        return try divergenceGuard.finish(TrainingSummary(
-            task: dataset.name, method: network.method, execution: "sequential", epochs: record.epoch,
+        var summary = TrainingSummary(
+            task: dataset.name, method: network.method, execution: executor.name, delay: executor.delay,
+            stageGroups: executor.stageGroups, microBatches: executor.microBatches, epochs: record.epoch,
             seed: options.seed, trainLoss: record.trainLoss, test: record.test, seconds: seconds,
-            samplesPerSecond: seconds > 0 ? Double(trainedExamples) / seconds : 0))
+            samplesPerSecond: seconds > 0 ? Double(trainedExamples) / seconds : 0)
+        summary.executorStatistics = executor.statistics.map { ExecutorStatistic(name: $0.name, value: $0.value) }
+        return try divergenceGuard.finish(summary)
+    }
+
+    /// The input batch of `step` (0-based, within the epoch whose shuffled order is `order`), for
+    /// the divergence guard's diagnosis.
+    private func batch(step: Int, order: [Int]) -> Matrix {
+        var input = Matrix.empty
+        input.gatherRows(order[(step * options.batchSize)..<((step + 1) * options.batchSize)], of: dataset.trainInputs)
+        return input
     }
 }
 

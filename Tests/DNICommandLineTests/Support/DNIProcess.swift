@@ -12,8 +12,13 @@ struct DNIProcess {
         /// Whether the process ended by a signal rather than by `exit`.
         var killedBySignal: Bool
 
-        /// The non-empty lines of standard error.
-        var errorLines: [String] { standardError.split(separator: "\n").map(String.init) }
+        /// The non-empty lines of standard error, without the `data: …` line that `train` and
+        /// `compare` print before training (which data is in use).
+        var errorLines: [String] {
+            standardError.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("data: ") }
+        }
+        /// ``errorLines`` as one text.
+        var problems: String { errorLines.joined(separator: "\n") }
         /// The non-empty lines of standard output.
         var outputLines: [String] { standardOutput.split(separator: "\n").map(String.init) }
     }

@@ -1,0 +1,140 @@
+/// Stage groups on threads of their own, running at the same time: the decoupling of the
+/// paper made real. Group g trains on batch b while group g + 1 trains on batch b − 1; hᵢ goes
+/// up and δᵢ goes down through bounded ``MessageChannel``s.
+///
+/// DNI and cDNI: a group never waits for the backward pass of the groups above, only for the
+/// target of batch b − K before it predicts for batch b. With K = 1 the groups take turns; K = 2
+/// keeps every group busy, whatever the number of groups (group g + 1 lags group g by one batch
+/// in the steady state). Locked methods (backprop, feedback alignment) run GPipe-style: M
+/// micro-batches fill the pipeline, drain it, then every stage updates from the mean gradient.
+///
+/// Determinism: each stage sees exactly the calls that the ``SequentialExecutor`` with the same
+/// delay (and micro-batches) makes, in the same order, and its matrix products do not depend on
+/// which thread computes them; so the weights and metrics are bit for bit those of the
+/// sequential run, whatever the thread timing.
+public final class PipelinedExecutor: Executor {
+    /// The network trained.
+    public let network: Network
+    public let delay: Int
+    public let microBatches: Int
+    public let stageGroups: [Int]
+    private let workers: [StageGroupWorker]
+    /// `upward[g]` carries activations from group g to g + 1, `downward[g]` targets from g + 1 to g.
+    private let upward: [MessageChannel]
+    private let downward: [MessageChannel]
+    /// The turns of the synthesizers shared by neighbouring groups (DNI, cDNI).
+    private let turns: [SynthesizerTurn]
+
+    /// An executor of `network` whose stages are split into consecutive groups of the sizes in
+    /// `stageGroups` (summing to the number of stages), with delay `delay` and `microBatches`.
+    /// `synthesizersLearningAbove` says, for each boundary between groups, whether the
+    /// synthesizer just below it learns on the group above (where its targets are computed) or
+    /// on its own stage's group; nil: above, everywhere. It changes the speed, never the result.
+    public init(network: Network, stageGroups: [Int], delay: Int, microBatches: Int = 1,
+                synthesizersLearningAbove: [Bool]? = nil) throws {
+        guard stageGroups.allSatisfy({ $0 >= 1 }), stageGroups.reduce(0, +) == network.stages.count else {
+            throw InputError("--stage-groups must split the \(network.stages.count) stages into groups of at least one stage, got \(stageGroups.map(String.init).joined(separator: ","))")
+        }
+        guard delay >= 1 else { throw InputError("--delay must be at least 1, got \(delay)") }
+        guard microBatches >= 1 else { throw InputError("--micro-batches must be at least 1, got \(microBatches)") }
+        if let synthesizersLearningAbove, synthesizersLearningAbove.count != stageGroups.count - 1 {
+            throw InputError("one learning placement per boundary between stage groups is needed: \(stageGroups.count - 1), got \(synthesizersLearningAbove.count)")
+        }
+        if network.method == .dfa && stageGroups.count > 1 {
+            throw InputError("dfa sends the output error to every stage at once; it runs with --execution sequential only")
+        }
+        self.network = network
+        self.delay = delay
+        self.microBatches = microBatches
+        self.stageGroups = stageGroups
+        var workers: [StageGroupWorker] = []
+        var first = 0
+        for size in stageGroups {
+            workers.append(StageGroupWorker(
+                stages: Array(network.stages[first..<(first + size)]), firstIndex: first, topIndex: network.stages.count - 1,
+                method: network.method, loss: network.loss, updateProbability: network.updateProbability,
+                delay: delay, microBatches: microBatches, engine: network.engine))
+            first += size
+        }
+        // DNI: each synthesizer at a group boundary learns on the thread above it, where its
+        // targets are computed (its stage's thread only predicts), which balances the paper's
+        // large synthesizers across the groups.
+        var turns: [SynthesizerTurn] = []
+        if network.method.usesSynthesizers {
+            for group in 1..<max(1, workers.count) where synthesizersLearningAbove?[group - 1] ?? true {
+                let below = workers[group].firstIndex - 1
+                guard let synthesizer = network.stages[below].synthesizer else { continue }
+                let turn = SynthesizerTurn()
+                workers[group - 1].topTurn = turn
+                workers[group].lowerSynthesizer = (synthesizer, turn)
+                turns.append(turn)
+            }
+        }
+        self.turns = turns
+        self.workers = workers
+        // Enough slots that no sender ever waits in the steady state: at most K + 1 batches (or
+        // M micro-batches) are in flight between two neighbours.
+        let capacity = max(delay + 1, microBatches) + 1
+        upward = (0..<(stageGroups.count - 1)).map { _ in MessageChannel(capacity: capacity) }
+        downward = (0..<(stageGroups.count - 1)).map { _ in MessageChannel(capacity: capacity) }
+    }
+
+    public var name: String { "pipelined" }
+
+    /// The links of group `group`.
+    private func links(of group: Int) -> ChannelLinks {
+        ChannelLinks(inputFromBelow: group > 0 ? upward[group - 1] : nil,
+                     gradientsToBelow: group > 0 ? downward[group - 1] : nil,
+                     outputToAbove: group < upward.count ? upward[group] : nil,
+                     gradientsFromAbove: group < downward.count ? downward[group] : nil)
+    }
+
+    public func train(_ segment: TrainingSegment) throws -> SegmentResult {
+        let failures = FailureBox(groups: workers.count)
+        let channels = upward + downward
+        let turns = self.turns
+        var threads: [WorkerThread] = []
+        for group in 1..<max(1, workers.count) {
+            let worker = workers[group]
+            let groupLinks = links(of: group)
+            let thread = WorkerThread.start {
+                var links = groupLinks
+                do {
+                    try worker.train(segment, links: &links)
+                } catch {
+                    failures.record(error, group: group)
+                    for channel in channels { channel.abort() }
+                    for turn in turns { turn.abort() }
+                }
+            }
+            guard let thread else {
+                for channel in channels { channel.abort() }
+                for turn in turns { turn.abort() }
+                for started in threads { started.join() }
+                throw ExecutionFailure("could not start a thread for stage group \(group + 1)")
+            }
+            threads.append(thread)
+        }
+        var bottomLinks = links(of: 0)
+        do {
+            try workers[0].train(segment, links: &bottomLinks)
+        } catch {
+            failures.record(error, group: 0)
+            for channel in channels { channel.abort() }
+            for turn in turns { turn.abort() }
+        }
+        for thread in threads { thread.join() }
+        if let error = failures.firstError { throw error }
+        return SegmentResult(stages: network.stages, count: segment.count)
+    }
+}
+
+/// An execution that could not go on (a thread that could not start, a peer that stopped
+/// answering): the run ends with exit 1 and this message.
+public struct ExecutionFailure: Error, CustomStringConvertible {
+    /// What happened, naming the group, thread or rank.
+    public let description: String
+
+    /// A failure described by `description`.
+    public init(_ description: String) { self.description = description }
+}

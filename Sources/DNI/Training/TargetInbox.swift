@@ -1,0 +1,39 @@
+import Linalg
+
+/// The bootstrapped targets δᵢ that reached a stage's synthesizer from above and wait until the
+/// synthesizer's turn to learn from them (DESIGN.md §2: under delay K, Mᵢ learns from the target
+/// of batch b just before it predicts for batch b + K).
+///
+/// Targets arrive in batch order. Each is copied into a preallocated slot, so a message buffer
+/// can be reused at once and a warmed-up inbox allocates nothing.
+struct TargetInbox {
+    private var batches: [Int?] = []
+    private var targets: [Matrix] = []
+
+    /// Makes room for `count` waiting targets.
+    mutating func reserveCapacity(_ count: Int) {
+        while batches.count < count {
+            batches.append(nil)
+            targets.append(.empty)
+        }
+    }
+
+    /// Number of targets waiting.
+    var count: Int { batches.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+
+    /// Stores a copy of `target` for `batch`; throws when every slot is taken.
+    mutating func store(batch: Int, _ target: Matrix) throws {
+        guard let slot = batches.firstIndex(where: { $0 == nil }) else {
+            throw SynthesizerScheduleError("the target of batch \(batch) arrived with \(batches.count) targets already waiting")
+        }
+        batches[slot] = batch
+        targets[slot].assign(target)
+    }
+
+    /// Calls `body` with the target of `batch` and frees its slot; nil when it has not arrived.
+    mutating func take<R>(batch: Int, _ body: (Matrix) throws -> R) rethrows -> R? {
+        guard let slot = batches.firstIndex(where: { $0 == batch }) else { return nil }
+        batches[slot] = nil
+        return try body(targets[slot])
+    }
+}
