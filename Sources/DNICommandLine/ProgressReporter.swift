@@ -98,8 +98,12 @@ func format(_ value: Double, _ digits: Int) -> String {
 /// A large finite `value` as `d.ddde+N`, with `digits` digits after the point (at most 6).
 private func scientificFormat(_ value: Double, _ digits: Int) -> String {
     let precision = min(digits, 6)
-    var exponent = Int(log10(abs(value)).rounded(.down))
-    var mantissa = abs(value) / pow(10, Double(exponent))
+    // Divisions by ten (at most 308) rather than log10 and pow: no C library needed here.
+    var mantissa = abs(value), exponent = 0
+    while mantissa >= 10 {
+        mantissa /= 10
+        exponent += 1
+    }
     // Rounding 9.99996 to four digits gives 10.0000: carry into the exponent.
     if format(mantissa, precision).hasPrefix("10") {
         mantissa /= 10
