@@ -41,7 +41,7 @@ import Darwin
         #expect(!outcome.killedBySignal)
         #expect(outcome.outputLines.first?.hasPrefix(#"{"event":"epoch","epoch":1,"#) == true)
         #expect(outcome.outputLines.last?.hasPrefix(#"{"event":"summary","task":"addition""#) == true)
-        #expect(outcome.errorLines == ["dni: interrupted by SIGINT: stopped after the step in progress; the summary covers the steps done"])
+        #expect(outcome.errorLines == ["dni: interrupted by SIGINT: training stopped between steps; the summary covers the steps done"])
     }
 
     @Test func sigtermPrintsTheTableAndExits143() throws {
@@ -50,7 +50,7 @@ import Darwin
         #expect(outcome.outputLines.contains { $0.hasPrefix("method ") })
         // The first method was stopped; the others never started.
         #expect(outcome.outputLines.last?.hasPrefix("backprop ") == true, "\(outcome.standardOutput)")
-        #expect(outcome.errorLines == ["dni: interrupted by SIGTERM: stopped after the step in progress; the summary covers the steps done"])
+        #expect(outcome.errorLines == ["dni: interrupted by SIGTERM: training stopped between steps; the summary covers the steps done"])
     }
 
     @Test func aSecondSigintExitsAtOnce() throws {

@@ -56,7 +56,7 @@ public struct TrainingInterrupted: Error, CustomStringConvertible, Sendable, Equ
     public init?(_ monitor: InterruptMonitor) {
         guard let exitStatus = monitor.exitStatus, let name = monitor.signalName else { return nil }
         self.exitStatus = exitStatus
-        self.description = "interrupted by \(name): stopped after the step in progress; the summary covers the steps done"
+        self.description = "interrupted by \(name): training stopped between steps; the summary covers the steps done"
     }
 }
 
