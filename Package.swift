@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "Linalg", dependencies: ["CLinalgKernels"]),
         // The C microkernels that need per-function CPU targets (AVX2/FMA), chosen at run time.
         .target(name: "CLinalgKernels"),
+        // SIGINT/SIGTERM handlers for clean interrupts (a signal handler must be C).
+        .target(name: "CSignals"),
         // The system zlib, for gzip-compressed IDX files (Linux: zlib1g-dev; macOS: in the SDK).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Layers, losses, optimizers, synthesizers, stages, training methods, data sets.
@@ -32,7 +34,7 @@ let package = Package(
         // character-level language model) for tests and demos.
         .target(
             name: "DNI",
-            dependencies: ["Linalg", "CZlib"],
+            dependencies: ["Linalg", "CZlib", "CSignals"],
             resources: [.copy("Resources/mnist-subset"), .copy("Resources/text")]
         ),
         // Metrics (JSON Lines) to self-contained HTML reports with inline SVG charts.

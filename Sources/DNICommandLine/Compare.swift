@@ -43,6 +43,8 @@ extension DNICommand {
                 output.line("[\n" + configurations.joined(separator: ",\n") + "\n]")
                 return
             }
+            if let report { try ReportDestination.checkWritable(report) }
+            let interruptMonitor = InterruptMonitor()
             data.write(to: output, json: arguments.json)
             var summaries: [TrainingSummary] = []
             var runs: [RunRecord] = []
@@ -51,13 +53,16 @@ extension DNICommand {
                                                 seed: seeds == nil ? nil : plan.seed, output: output)
                 var recorder = RunRecorder()
                 let probeEvery = plan.probeEvery(arguments: arguments, probesByDefault: true)
-                let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution) { event in
+                let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution,
+                                           interruptMonitor: interruptMonitor) { event in
                     reporter.handle(event, totalEpochs: plan.epochs)
                     recorder.record(event)
                 }
                 if arguments.json { output.line(summary.jsonLine.description) }
+                if let warning = summary.trainLossWarning { output.diagnostic("dni: warning: \(warning)") }
                 summaries.append(summary)
                 runs.append(recorder.run(summary: summary))
+                if interruptMonitor.shouldStop { break }
             }
             if arguments.json {
                 if seeds != nil {
@@ -73,6 +78,7 @@ extension DNICommand {
                 try writeReport(runs, title: title, to: report)
                 announceReport(report, output: output, json: arguments.json)
             }
+            if let interruption = TrainingInterrupted(interruptMonitor) { throw interruption }
         }
     }
 }
@@ -81,12 +87,17 @@ extension DNICommand {
 func parseMethods(_ text: String) throws -> [TrainingMethod] {
     let names = text.split(separator: ",").map { $0.trimmingWhitespace() }
     guard !names.isEmpty else { throw InputError("--methods needs at least one method") }
-    return try names.map { name in
+    var methods: [TrainingMethod] = []
+    for name in names {
         guard let method = TrainingMethod(rawValue: name) else {
             throw InputError("--methods: unknown method '\(name)' (choose from \(TrainingMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        return method
+        guard !methods.contains(method) else {
+            throw InputError("--methods: '\(name)' is listed twice in '\(text)' (each method runs once)")
+        }
+        methods.append(method)
     }
+    return methods
 }
 
 /// Parses `"1,2,3"` into distinct seeds, or throws an ``InputError`` naming the bad one.

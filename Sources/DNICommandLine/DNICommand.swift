@@ -25,6 +25,11 @@ public struct DNICommand: ParsableCommand {
     /// DESIGN.md §4: 0 success, 1 training failed, 2 bad input — one line on standard error,
     /// never a crash trace.
     public static func runAsMain(_ arguments: [String]? = nil) -> Never {
+        // Ctrl-C and SIGTERM: finish the step, print the summary so far, exit 130/143. Not in a
+        // rank started by mpirun, which shuts its ranks down with SIGTERM.
+        if environmentValue("OMPI_COMM_WORLD_SIZE") == nil && environmentValue("PMI_SIZE") == nil {
+            InterruptMonitor.installHandlers()
+        }
         let status = run(arguments: arguments ?? Array(CommandLine.arguments.dropFirst()))
         terminateProcess(status)
     }
@@ -33,7 +38,7 @@ public struct DNICommand: ParsableCommand {
     /// prints goes to `output` (tests pass one that captures it).
     public static func run(arguments: [String], output: CommandOutput = .process) -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(NegativeNumberArguments.joined(arguments))
             if let writing = command as? any OutputCommand {
                 try writing.run(output: output)
             } else {
@@ -50,6 +55,10 @@ public struct DNICommand: ParsableCommand {
         if let failure = error as? TrainingFailure {
             output.diagnostic("dni: training failed: \(failure.description)")
             return 1
+        }
+        if let interruption = error as? TrainingInterrupted {
+            output.diagnostic("dni: \(interruption.description)")
+            return interruption.exitStatus
         }
         if let failure = error as? InputError {
             output.diagnostic("dni: \(failure.description)")

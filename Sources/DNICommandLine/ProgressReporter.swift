@@ -90,6 +90,9 @@ func format(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
+    // Past 2^53 the fixed-point digits are no longer exact and `Int(rounded)` would trap at 2^63
+    // (a diverging run's loss of 1e20): such values are written in scientific notation.
+    guard abs(value) * scale < 9.0e15 else { return scientificFormat(value, digits) }
     let rounded = (abs(value) * scale).rounded() / scale
     var text = String(Int(rounded))
     let fraction = Int(((rounded - rounded.rounded(.towardZero)) * scale).rounded())
@@ -98,4 +101,21 @@ func format(_ value: Double, _ digits: Int) -> String {
         text += "." + String(repeating: "0", count: max(0, digits - fractionText.count)) + fractionText
     }
     return (value < 0 && rounded != 0 ? "-" : "") + text
+}
+
+/// A large finite `value` as `d.ddde+N`, with `digits` digits after the point (at most 6).
+private func scientificFormat(_ value: Double, _ digits: Int) -> String {
+    let precision = min(digits, 6)
+    // Divisions by ten (at most 308) rather than log10 and pow: no C library needed here.
+    var mantissa = abs(value), exponent = 0
+    while mantissa >= 10 {
+        mantissa /= 10
+        exponent += 1
+    }
+    // Rounding 9.99996 to four digits gives 10.0000: carry into the exponent.
+    if format(mantissa, precision).hasPrefix("10") {
+        mantissa /= 10
+        exponent += 1
+    }
+    return (value < 0 ? "-" : "") + format(mantissa, precision) + "e+" + String(exponent)
 }

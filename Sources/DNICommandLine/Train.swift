@@ -34,11 +34,15 @@ extension DNICommand {
                 output.line(ResolvedConfiguration(plan: plan, probeEvery: probeEvery, data: data, arguments: arguments, execution: execution).json)
                 return
             }
+            if let report { try ReportDestination.checkWritable(report) }
+            // Not under MPI: ranks stopping at different steps would wait on each other forever.
+            let interruptMonitor: InterruptMonitor? = execution.kind == .mpi ? nil : InterruptMonitor()
             try runDistributed(execution, output: output) { execution, output in
                 data.write(to: output, json: arguments.json)
                 var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false, output: output)
                 var recorder = RunRecorder()
-                let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution) { event in
+                let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution,
+                                           interruptMonitor: interruptMonitor) { event in
                     reporter.handle(event, totalEpochs: plan.epochs)
                     recorder.record(event)
                 }
@@ -47,12 +51,14 @@ extension DNICommand {
                 } else {
                     output.line(SummaryTable(summaries: [summary]).render())
                 }
+                if let warning = summary.trainLossWarning { output.diagnostic("dni: warning: \(warning)") }
                 if let report {
                     let title = "\(arguments.task.rawValue): \(method.rawValue), seed \(plan.seed)"
                     try writeReport([recorder.run(summary: summary)], title: title, to: report)
                     announceReport(report, output: output, json: arguments.json)
                 }
             }
+            if let interruptMonitor, let interruption = TrainingInterrupted(interruptMonitor) { throw interruption }
         }
     }
 }

@@ -35,10 +35,12 @@ import Testing
         var probes: [ProbeRecord]
     }
 
-    /// Trains 3 epochs of 12 steps (with probes every 5 steps and 4 warm-up steps) through `executor`.
-    static func train(_ executor: any Executor) throws -> Outcome {
-        let trainer = try Trainer(executor: executor, dataset: dataset,
-                                  options: TrainingOptions(epochs: 3, batchSize: 8, probeEvery: 5, seed: 3, warmupSteps: 4))
+    /// Trains 3 epochs of 12 steps (with probes every 5 steps and 4 warm-up steps) through
+    /// `executor`, in segments of at most `segmentSteps` steps.
+    static func train(_ executor: any Executor, segmentSteps: Int? = nil) throws -> Outcome {
+        var options = TrainingOptions(epochs: 3, batchSize: 8, probeEvery: 5, seed: 3, warmupSteps: 4)
+        options.maxSegmentSteps = segmentSteps
+        let trainer = try Trainer(executor: executor, dataset: dataset, options: options)
         var epochs: [EpochRecord] = [], probes: [ProbeRecord] = []
         _ = try trainer.run { event in
             switch event {
@@ -122,6 +124,20 @@ import Testing
             stepped.trainStep(input: input, target: target)
         }
         #expect(stepped.allParameters.map(\.value) == segmentNetwork.allParameters.map(\.value))
+    }
+
+    /// Where the trainer cuts the steps into segments (the stages are drained between them)
+    /// changes nothing: a segment of one step, of three, or up to each probe, all the same bits.
+    @Test(arguments: [TrainingMethod.dni, .backprop])
+    func segmentsChangeNothing(method: TrainingMethod) throws {
+        let configuration = Self.configuration(method)
+        let micro = method == .backprop ? 2 : 1
+        let reference = try Self.train(SequentialExecutor(network: Self.network(configuration), delay: 2, microBatches: micro))
+        for segmentSteps in [1, 3] {
+            let pipelined = try Self.train(PipelinedExecutor(network: Self.network(configuration), stageGroups: [2, 2],
+                                                             delay: 2, microBatches: micro), segmentSteps: segmentSteps)
+            #expect(pipelined == reference, "segments of \(segmentSteps)")
+        }
     }
 
     /// Staleness is a parameter: a larger delay trains differently (but deterministically).

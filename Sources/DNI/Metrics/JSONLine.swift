@@ -123,6 +123,8 @@ extension TrainingSummary {
         line.append("seconds", seconds)
         line.append("samples_per_second", samplesPerSecond)
         for statistic in executorStatistics { line.append(statistic.name, statistic.value) }
+        line.append("first_epoch_train_loss", firstEpochTrainLoss)
+        if firstEpochTrainLoss != nil { line.append("train_loss_rose", .bool(trainLossRose)) }
         for (key, value) in additionalFields.sorted(by: { $0.key < $1.key }) { line.append(key, value) }
         return line
     }

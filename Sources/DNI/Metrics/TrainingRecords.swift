@@ -55,6 +55,23 @@ public struct TrainingSummary: Sendable, Equatable {
     /// Task-specific summary fields (recurrent tasks: `max_length_solved`, `test_bpc`, `steps`…),
     /// written after the common ones in key order.
     public var additionalFields: [String: Double] = [:]
+
+    /// Mean training loss of the first epoch (set by ``DivergenceGuard/finish(_:)``).
+    public var firstEpochTrainLoss: Double? = nil
+
+    /// True when the run ended with a higher training loss than its first epoch's: it did not
+    /// learn, or it learned and then fell apart.
+    public var trainLossRose: Bool {
+        guard let firstEpochTrainLoss else { return false }
+        return trainLoss > firstEpochTrainLoss
+    }
+
+    /// The warning to print when ``trainLossRose``, else nil.
+    public var trainLossWarning: String? {
+        guard trainLossRose, let firstEpochTrainLoss else { return nil }
+        return "\(method.rawValue): the final training loss \(shortNumber(trainLoss)) is higher than the first epoch's "
+            + "\(shortNumber(firstEpochTrainLoss)); the run did not learn (try a lower learning rate)"
+    }
 }
 
 /// What a training run reports as it goes.

@@ -68,21 +68,31 @@ public struct AdditionExperiment: Sendable, Equatable {
         guard updateProbability > 0, updateProbability <= 1 else {
             throw InputError("--update-probability must be in (0, 1], got \(updateProbability)")
         }
+        var settings = "--hidden \(hiddenSizes.map(String.init).joined(separator: ",")) --batch-size \(batchSize) "
+            + "--examples \(trainCount) --test-examples \(testCount) --bits \(bits)"
+        if method.usesSynthesizers {
+            settings += " --synthesizer-hidden-layers \(synthesizer.hiddenLayers) --synthesizer-hidden-size \(synthesizer.hiddenSize)"
+        }
+        let dataElements = (Double(trainCount) + Double(testCount)) * Double(3 * bits)
+        try MemoryBudget.check(bytes: MemoryBudget.estimatedBytes(networkConfiguration, batchSize: batchSize,
+                                                                  dataElements: dataElements),
+                               settings: settings)
     }
 
     /// Generates the data, builds the network and trains it, reporting to `onEvent`.
     public func run(probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
-                    execution: ExecutionSettings = ExecutionSettings(),
+                    execution: ExecutionSettings = ExecutionSettings(), interruptMonitor: InterruptMonitor? = nil,
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let dataset = try BinaryAddition.dataset(bits: bits, trainCount: trainCount, testCount: testCount, seed: seed)
         let executor = try execution.makeExecutor(configuration: networkConfiguration, loss: MeanSquaredError(),
                                                   batchSize: batchSize)
-        let trainer = try Trainer(executor: executor, dataset: dataset,
-                                  options: TrainingOptions(epochs: epochs, batchSize: batchSize,
-                                                           probeEvery: probeEvery, seed: seed,
-                                                           learningRateDecayEpochs: learningRateDecayEpochs,
-                                                           maxSteps: maxSteps, warmupSteps: warmupSteps))
+        var options = TrainingOptions(epochs: epochs, batchSize: batchSize,
+                                      probeEvery: probeEvery, seed: seed,
+                                      learningRateDecayEpochs: learningRateDecayEpochs,
+                                      maxSteps: maxSteps, warmupSteps: warmupSteps)
+        options.interruptMonitor = interruptMonitor
+        let trainer = try Trainer(executor: executor, dataset: dataset, options: options)
         return try trainer.run(onEvent: onEvent)
     }
 }

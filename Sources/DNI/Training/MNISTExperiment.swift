@@ -70,6 +70,12 @@ public struct MNISTExperiment: Sendable, Equatable {
             throw InputError("--update-probability must be in (0, 1], got \(updateProbability)")
         }
         if let trainLimit, trainLimit < 1 { throw InputError("--examples must be at least 1, got \(trainLimit)") }
+        var settings = "--hidden \(hiddenSize) --layers \(layers) --batch-size \(batchSize)"
+        if method.usesSynthesizers {
+            settings += " --synthesizer-hidden-layers \(synthesizer.hiddenLayers) --synthesizer-hidden-size \(synthesizer.hiddenSize)"
+        }
+        try MemoryBudget.check(bytes: MemoryBudget.estimatedBytes(networkConfiguration, batchSize: batchSize, dataElements: 0),
+                               settings: settings)
     }
 
     /// The data set (first `trainLimit` training images) from an MNIST split pair.
@@ -92,16 +98,20 @@ public struct MNISTExperiment: Sendable, Equatable {
 
     /// Builds the network and trains it on `mnist`, reporting to `onEvent`.
     public func run(on mnist: MNISTDataset, probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
-                    execution: ExecutionSettings = ExecutionSettings(),
+                    execution: ExecutionSettings = ExecutionSettings(), interruptMonitor: InterruptMonitor? = nil,
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let data = try dataset(from: mnist)
-        let executor = try execution.makeExecutor(configuration: networkConfiguration, loss: SoftmaxCrossEntropy(),
+        // The input width is the images' (784 for MNIST's 28×28; any other size an IDX set holds).
+        var configuration = networkConfiguration
+        configuration.inputSize = data.inputSize
+        let executor = try execution.makeExecutor(configuration: configuration, loss: SoftmaxCrossEntropy(),
                                                   batchSize: batchSize)
-        let trainer = try Trainer(executor: executor, dataset: data,
-                                  options: TrainingOptions(epochs: epochs, batchSize: batchSize, probeEvery: probeEvery,
-                                                           seed: seed, learningRateDecayEpochs: learningRateDecayEpochs,
-                                                           maxSteps: maxSteps, warmupSteps: warmupSteps))
+        var options = TrainingOptions(epochs: epochs, batchSize: batchSize, probeEvery: probeEvery,
+                                      seed: seed, learningRateDecayEpochs: learningRateDecayEpochs,
+                                      maxSteps: maxSteps, warmupSteps: warmupSteps)
+        options.interruptMonitor = interruptMonitor
+        let trainer = try Trainer(executor: executor, dataset: data, options: options)
         return try trainer.run(onEvent: onEvent)
     }
 }

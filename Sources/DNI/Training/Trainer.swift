@@ -20,6 +20,14 @@ public struct TrainingOptions: Sendable, Equatable {
     public var maxSteps: Int?
     /// Untimed steps taken before the first timed one (warm-up for throughput runs).
     public var warmupSteps: Int
+    /// Polled between segments: on SIGINT/SIGTERM the run ends after the current segment, then
+    /// evaluates and returns its summary so far (nil: never). With a monitor, segments last
+    /// about two seconds, so a stop comes soon after the signal.
+    public var interruptMonitor: InterruptMonitor? = nil
+    /// At most this many steps per segment (nil: up to the next probe or the end of the epoch).
+    /// Segments change no result — the stages are only drained between them — only how often
+    /// the trainer can look in; a test sets it to prove that.
+    public var maxSegmentSteps: Int? = nil
 
     /// Options for `epochs` passes in batches of `batchSize`.
     public init(epochs: Int, batchSize: Int, probeEvery: Int? = nil, seed: UInt64 = 1,
@@ -79,6 +87,7 @@ public struct Trainer {
     /// Runs every epoch, reporting progress to `onEvent`; throws ``TrainingFailure`` when the
     /// loss stops being finite.
     public func run(onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
+        var divergenceGuard = DivergenceGuard(network: network)
         var generator = SeededGenerator(seed: options.seed &+ 0x5EED_0F_5A_FF1E)
         let stepsPerEpoch = dataset.trainCount / options.batchSize
         var order = Array(0..<dataset.trainCount)
@@ -94,6 +103,8 @@ public struct Trainer {
             TrainingSegment(inputs: dataset.trainInputs, targets: dataset.trainTargets, order: order,
                             batchSize: options.batchSize, firstStep: firstStep, count: count, firstBatch: nextBatch)
         }
+        var segmentCap: Int? = options.interruptMonitor != nil ? 8 : options.maxSegmentSteps
+        let adaptsSegments = options.interruptMonitor != nil
         var warmupLeft = options.warmupSteps
         while warmupLeft > 0 {
             let count = min(warmupLeft, stepsPerEpoch)
@@ -119,16 +130,25 @@ public struct Trainer {
                     let stages = network.probe(input: probeInputs, target: probeTargets)
                     if !stages.isEmpty { onEvent(.probe(ProbeRecord(epoch: epoch, step: globalStep, stages: stages))) }
                 }
-                // Up to the next probe, or the end of the epoch.
+                // Up to the next probe, or the end of the epoch; when a signal may ask the run to
+                // stop, segments of about two seconds, so that it stops soon after (where
+                // segments end changes no result: the stages are only drained there).
                 var count = stepsThisEpoch - step
                 if let every = options.probeEvery { count = min(count, every - globalStep % every) }
+                if let segmentCap { count = min(count, segmentCap) }
                 let start = clock.now
                 let result = try executor.train(segment(firstStep: step, count: count))
-                epochTime += clock.now - start
+                let took = clock.now - start
+                epochTime += took
+                if adaptsSegments {
+                    segmentCap = max(1, Int(2 / max(1e-6, took.seconds / Double(count))))
+                }
                 nextBatch += count
                 for position in 0..<count {
                     let loss = result.losses[position]
-                    guard loss.isFinite else { throw divergence(epoch: epoch, step: step + position, order: order) }
+                    try divergenceGuard.check(StepResult(loss: loss, synthesizerLoss: result.synthesizerLosses[position]),
+                                              epoch: epoch, step: step + position + 1,
+                                              batch: { batch(step: step + position, order: order) })
                     lossSum += loss
                     synthesizerLossSum += result.synthesizerLosses[position]
                     stepsTaken += 1
@@ -138,6 +158,7 @@ public struct Trainer {
                 }
                 globalStep += count
                 step += count
+                if options.shouldStop { break }
             }
             elapsed += epochTime
             let test = network.evaluate(inputs: dataset.testInputs, targets: dataset.testTargets, kind: dataset.kind)
@@ -148,6 +169,7 @@ public struct Trainer {
             lastRecord = record
             onEvent(.epoch(record))
             if let maxSteps = options.maxSteps, globalStep >= maxSteps { break epochs }
+            if options.shouldStop { break epochs }
         }
         let record = lastRecord!
         let seconds = elapsed.seconds
@@ -157,22 +179,15 @@ public struct Trainer {
             seed: options.seed, trainLoss: record.trainLoss, test: record.test, seconds: seconds,
             samplesPerSecond: seconds > 0 ? Double(trainedExamples) / seconds : 0)
         summary.executorStatistics = executor.statistics.map { ExecutorStatistic(name: $0.name, value: $0.value) }
-        return summary
+        return try divergenceGuard.finish(summary)
     }
 
-    /// A failure naming the step and the lowest stage whose output is no longer finite on the
-    /// batch of `step` (0-based, within `epoch`).
-    private func divergence(epoch: Int, step: Int, order: [Int]) -> TrainingFailure {
+    /// The input batch of `step` (0-based, within the epoch whose shuffled order is `order`), for
+    /// the divergence guard's diagnosis.
+    private func batch(step: Int, order: [Int]) -> Matrix {
         var input = Matrix.empty
         input.gatherRows(order[(step * options.batchSize)..<((step + 1) * options.batchSize)], of: dataset.trainInputs)
-        var activation = input
-        for (index, stage) in network.stages.enumerated() {
-            activation = stage.forward(activation, mode: .inference)
-            if !activation.isFinite {
-                return TrainingFailure("the loss diverged at epoch \(epoch), step \(step + 1): stage \(index + 1) of \(network.stages.count) produced non-finite activations (lower the learning rate)")
-            }
-        }
-        return TrainingFailure("the loss diverged at epoch \(epoch), step \(step + 1): the loss is not finite (lower the learning rate)")
+        return input
     }
 }
 
