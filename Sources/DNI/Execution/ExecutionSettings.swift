@@ -163,7 +163,7 @@ public struct ExecutionSettings: Sendable, Equatable {
             guard movable && stageGroups.count > 1 else {
                 return (stageGroups, Array(repeating: false, count: max(0, stageGroups.count - 1)))
             }
-            let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize)
+            let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize, delay: delay ?? 2)
             return (stageGroups, StageCost.learningPlacement(costs, groups: stageGroups))
         }
         let count = min(stageCount, groupCount ?? defaultCount ?? PackedGEMM.activeProcessorCount)
@@ -171,7 +171,7 @@ public struct ExecutionSettings: Sendable, Equatable {
             throw InputError("dfa sends the output error to every stage at once; it runs with --execution sequential only")
         }
         guard count > 1 else { return ([stageCount], []) }
-        let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize)
+        let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize, delay: delay ?? 2)
         let split = StageCost.split(costs, into: count, movableLearning: movable)
         return (split.groups, split.learnsAbove)
     }

@@ -17,10 +17,11 @@ public struct StageCost: Sendable, Equatable {
     }
 
     /// The cost of each stage of the network `configuration` describes, on batches of
-    /// `batchSize` random rows, on one thread. Each stage is timed alone, on a throwaway copy
-    /// built from the same configuration, over `steps` steps after `warmup` untimed ones.
+    /// `batchSize` random rows, on one thread, under delay `delay` (from 2 on, a synthesizer's
+    /// learning step recomputes its output layer). Each stage is timed alone, on a throwaway
+    /// copy built from the same configuration, over `steps` steps after `warmup` untimed ones.
     public static func measure(configuration: NetworkConfiguration, loss: any Loss, batchSize: Int,
-                               warmup: Int = 2, steps: Int = 4) -> [StageCost] {
+                               delay: Int = 2, warmup: Int = 2, steps: Int = 4) -> [StageCost] {
         let engine = ExecutionSettings.engine(threads: 1)
         var generator = SeededGenerator(seed: configuration.seed, stream: 0xC057)
         let widths = configuration.widths
@@ -29,7 +30,7 @@ public struct StageCost: Sendable, Equatable {
         let clock = ContinuousClock()
         return (0..<configuration.stageCount).map { index in
             let stage = Stage(configuration: configuration, index: index, engine: engine)
-            stage.prepare(delay: 1, microBatches: 1)
+            stage.prepare(delay: max(1, delay), microBatches: 1)
             stage.log.reset(count: 1)
             let input = Matrix.randomNormal(rows: batchSize, columns: widths[index], standardDeviation: 1, using: &generator)
             let gradient = Matrix.randomNormal(rows: batchSize, columns: widths[index + 1], standardDeviation: 0.01,
@@ -46,7 +47,10 @@ public struct StageCost: Sendable, Equatable {
                     _ = try? stage.syntheticUpdate(batch: step, output: output, condition: target,
                                                    needsInputGradient: index > 0, updateProbability: 1)
                     let learned = clock.now
-                    _ = try? synthesizer.learn(batch: step, target: gradient)
+                    // The learning step of batch step + 1 − K, as the schedule takes it.
+                    if step + 1 >= max(1, delay) {
+                        _ = try? synthesizer.learn(batch: step + 1 - max(1, delay), target: gradient)
+                    }
                     if step >= warmup { learning += clock.now - learned }
                     if step >= warmup { own += learned - start }
                     continue
