@@ -7,13 +7,13 @@
 # old record. At the end it prints the rows' mean ± sd as Markdown (`dni table`).
 #
 # Usage: Scripts/mnist-table.sh [DATA_DIR] [ROW...]
-#   DATA_DIR defaults to $DNI_DATA, then /work/shared/data/mnist; ROWs pick rows (default: all).
+#   DATA_DIR defaults to $DNI_DATA (one of them is needed); ROWs pick rows (default: all).
 #   JOBS=2 runs two rows at once. SEEDS=1,2 and LONG_SEEDS=1 override the seed lists.
 #   LIST=1 prints the rows and their commands without running anything. EXTRA="--epochs 1"
 #   appends flags to every row (smoke tests; the records it writes are then not the table's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data="${1:-${DNI_DATA:-/work/shared/data/mnist}}"
+data="${1:-${DNI_DATA:?give the MNIST directory as the first argument or in DNI_DATA}}"
 shift || true
 seeds="${SEEDS:-1,2,3,4,5}"
 long_seeds="${LONG_SEEDS:-1,2,3}"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# Copied from the project's shared tools (shared/tools/simulated-hosts.sh) so that CI on a fresh clone has it.
 # Simulated hosts on one machine, for multi-host MPI tests: each host is a Linux network namespace
 # with its own network stack, joined by a bridge, so Open MPI must talk TCP between them exactly as
 # between machines (no shared-memory shortcut). Needs root, iproute2 and Open MPI.
@@ -9,10 +8,10 @@
 #   simulated-hosts.sh down         # removes namespaces, bridge and /etc/hosts lines
 #
 # Example (2 simulated hosts, 1 rank each):
-#   sudo shared/tools/simulated-hosts.sh up 2
-#   ip netns exec sim-simhost1 mpirun $(shared/tools/simulated-hosts.sh flags) -np 2 \
+#   sudo Scripts/simulated-hosts.sh up 2
+#   ip netns exec sim-simhost1 mpirun $(Scripts/simulated-hosts.sh flags) -np 2 \
 #       --host simhost1,simhost2 ./my-mpi-program
-#   sudo shared/tools/simulated-hosts.sh down
+#   sudo Scripts/simulated-hosts.sh down
 # Measured here (Open MPI 4.1.4): a 2-rank MPI_Allreduce across two simulated hosts works over the
 # TCP transport (~25 ms per 1 MB allreduce: veth TCP here is slow, so time nothing on it); a dead rank
 # on one "host" can be tested by killing its process from the root namespace. This kernel has no netem,

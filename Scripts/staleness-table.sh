@@ -8,10 +8,10 @@
 # Each row's JSON Lines go to docs/runs/staleness-<method>-k<K>.jsonl through a temporary file
 # and a rename; the mean ± sd rows are printed at the end (`dni table`).
 #
-# Usage: Scripts/staleness-table.sh [DATA_DIR]   (default: $DNI_DATA, else ../shared/data/mnist)
+# Usage: Scripts/staleness-table.sh [DATA_DIR]   (default: $DNI_DATA; one of them is needed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data="${1:-${DNI_DATA:-../shared/data/mnist}}"
+data="${1:-${DNI_DATA:?give the MNIST directory as the first argument or in DNI_DATA}}"
 execution="${EXECUTION:---threads 1}"
 swift build -c release --product dni >/dev/null
 dni=.build/release/dni
