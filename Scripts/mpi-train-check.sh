@@ -30,8 +30,8 @@ fi
 # A small MNIST run on the bundled subset: 16 steps an epoch, probes every 5 steps.
 common=(train --task mnist --examples 1024 --batch-size 64 --epochs 2 --probe-every 5 --threads 1 --json)
 
-# Every JSON line with its timing fields removed.
-strip() { sed -E 's/,"(seconds|elapsed_seconds|samples_per_second)":[^,}]*//g; s/,"execution":"[a-z]+"//; s/,"stage_groups":\[[0-9,]*\]//' "$1" | grep -v '"event":"data"'; }
+# Every JSON line with its timing fields (and the MPI run's message figures) removed.
+strip() { sed -E 's/,"(seconds|elapsed_seconds|samples_per_second|bytes_sent_per_step|message_wait_seconds_per_step)":[^,}]*//g; s/,"execution":"[a-z]+"//; s/,"stage_groups":\[[0-9,]*\]//' "$1" | grep -v '"event":"data"'; }
 
 compare() { # name ranks mpi-flags… -- sequential-flags…
     local name=$1 ranks=$2; shift 2
