@@ -105,7 +105,8 @@ struct MPIStageLinks: GroupLinks {
         bytesSent += MPIMessageHeader.byteCount + 4 * count
     }
 
-    mutating func sendDown(batch: Int, gradient: Matrix) throws {
+    mutating func sendDown(batch: Int, gradient: Matrix, kind: Int) throws {
+        precondition(kind == 0, "over MPI every synthesizer learns on its own rank")
         let index = try freeSendBuffer()
         let buffer = sendBuffers[index]
         try gradient.withUnsafeBufferPointer { values in

@@ -69,13 +69,19 @@ import Testing
             #expect(reference.epochs.allSatisfy { $0.trainLoss.isFinite })
             #expect(reference.probes.count >= 7, "probes every 5 of 36 steps")
             for groups in [[1, 1, 1, 1], [2, 2], [1, 3]] {
-                // Each boundary's synthesizer learning on the group above, on its own group, or mixed.
-                let placements = [nil, Array(repeating: false, count: groups.count - 1),
-                                  (0..<(groups.count - 1)).map { $0 % 2 == 0 }]
+                // Each boundary's synthesizers learning on their own groups, above or below, or mixed
+                // (below only where the upper group has two stages or more).
+                var placements: [[SynthesizerPlacement]?] = [nil]
+                for placement in SynthesizerPlacement.allCases {
+                    placements.append((0..<(groups.count - 1)).map { boundary in
+                        StageCost.allows(placement, groupSize: groups[boundary + 1]) ? placement : .own
+                    })
+                }
+                placements.append((0..<(groups.count - 1)).map { $0 % 2 == 0 ? .above : .own })
                 for placement in placements {
                     let pipelined = try Self.train(PipelinedExecutor(
                         network: Self.network(configuration), stageGroups: groups, delay: delay,
-                        synthesizersLearningAbove: placement))
+                        synthesizerPlacement: placement))
                     #expect(pipelined == reference,
                             "\(method) K=\(delay) groups \(groups) placement \(String(describing: placement)) batch norm \(batchNormalization)")
                 }
@@ -218,12 +224,12 @@ import Testing
 
     /// The split that moves synthesizer learning across boundaries finds the best of every
     /// split and placement, checked against trying them all.
-    @Test func splitChoosesGroupsAndLearningPlacement() {
+    @Test func splitChoosesGroupsAndPlacements() {
         let cases: [[StageCost]] = [
             [StageCost(stage: 1, synthesizerLearning: 3), StageCost(stage: 0.5, synthesizerLearning: 3),
              StageCost(stage: 0.5, synthesizerLearning: 3), StageCost(stage: 0.01)],
-            [StageCost(stage: 5.3, synthesizerLearning: 0.4), StageCost(stage: 2.9, synthesizerLearning: 0.4),
-             StageCost(stage: 2.3, synthesizerLearning: 0.4), StageCost(stage: 0.1)],
+            [StageCost(stage: 2.1, synthesizerLearning: 0.68), StageCost(stage: 1.22, synthesizerLearning: 0.68),
+             StageCost(stage: 1.21, synthesizerLearning: 0.68), StageCost(stage: 0.08)],
             [StageCost(stage: 2, synthesizerLearning: 1), StageCost(stage: 1, synthesizerLearning: 4), StageCost(stage: 3)],
         ]
         for costs in cases {
@@ -237,23 +243,21 @@ import Testing
                     }
                 }
                 for sizes in compositions(costs.count, groups) {
-                    let flags = StageCost.learningPlacement(costs, groups: sizes)
-                    var first = 0, slowest = 0.0
-                    for (group, size) in sizes.enumerated() {
-                        slowest = max(slowest, StageCost.groupCost(
-                            costs, first..<(first + size), learnsBelow: group > 0 && flags[group - 1],
-                            topLearnsAbove: group < sizes.count - 1 && flags[group]))
-                        first += size
-                    }
-                    best = min(best, slowest)
+                    let placements = StageCost.placements(costs, groups: sizes)
+                    best = min(best, StageCost.slowestGroup(costs, groups: sizes, placements: placements))
                 }
                 #expect(abs(split.slowestGroup - best) < 1e-12, "\(groups) groups: \(split) against \(best)")
-                #expect(split.groups.reduce(0, +) == costs.count && split.learnsAbove.count == split.groups.count - 1)
+                #expect(split.groups.reduce(0, +) == costs.count && split.placements.count == split.groups.count - 1)
+                #expect(abs(StageCost.slowestGroup(costs, groups: split.groups, placements: split.placements)
+                            - split.slowestGroup) < 1e-12)
             }
         }
-        // DNI's large synthesizers: learning moves up; the first case splits 2,2 with it.
+        // DNI's large synthesizers: learning moves up; cDNI-like costs: the upper group's first
+        // synthesizer learns below, which balances 1,3 (2.78 + 0.68 against 3.87 − 0.68).
         let dni = StageCost.split(cases[0], into: 2, movableLearning: true)
-        #expect(dni.groups == [2, 2] && dni.learnsAbove == [true])
+        #expect(dni.groups == [2, 2] && dni.placements == [.above])
+        let cdni = StageCost.split(cases[1], into: 2, movableLearning: true)
+        #expect(cdni.groups == [1, 3] && cdni.placements == [.below])
     }
 
     @Test func partitionBalancesMeasuredCosts() {

@@ -118,7 +118,7 @@ public struct ExecutionSettings: Sendable, Equatable {
                 network: network, delay: resolvedDelay(groups: 1, method: configuration.method),
                 microBatches: try resolvedMicroBatches(groups: 1, method: configuration.method, batchSize: batchSize))
         case .pipelined:
-            let (groups, learnsAbove) = try resolvedSchedule(configuration: configuration, loss: loss,
+            let (groups, placements) = try resolvedSchedule(configuration: configuration, loss: loss,
                                                              batchSize: batchSize, movableLearning: true)
             let microBatches = try resolvedMicroBatches(groups: groups.count, method: configuration.method, batchSize: batchSize)
             let perGroup = max(1, totalThreads / groups.count)
@@ -129,7 +129,7 @@ public struct ExecutionSettings: Sendable, Equatable {
                                   stageEngine: { engines[groupOfStage[$0]] })
             return try PipelinedExecutor(network: network, stageGroups: groups,
                                          delay: resolvedDelay(groups: groups.count, method: configuration.method),
-                                         microBatches: microBatches, synthesizersLearningAbove: learnsAbove)
+                                         microBatches: microBatches, synthesizerPlacement: placements)
         case .mpi:
             guard let distributed else {
                 throw InputError("--execution mpi needs a build with the MPI trait (swift build --traits MPI; docs/mpi.md) run under mpirun")
@@ -150,10 +150,10 @@ public struct ExecutionSettings: Sendable, Equatable {
 
     /// The stage groups — the given sizes, or `count` (default: `groupCount`, else one per core)
     /// groups split by measured cost — and, where `movableLearning` (threads sharing memory, DNI
-    /// and cDNI), for each boundary whether its synthesizer learns on the group above.
+    /// and cDNI), where the synthesizers at each boundary learn.
     public func resolvedSchedule(configuration: NetworkConfiguration, loss: any Loss, batchSize: Int,
                                  count defaultCount: Int? = nil,
-                                 movableLearning: Bool) throws -> (groups: [Int], learnsAbove: [Bool]) {
+                                 movableLearning: Bool) throws -> (groups: [Int], placements: [SynthesizerPlacement]) {
         let stageCount = configuration.stageCount
         let movable = movableLearning && configuration.method.usesSynthesizers
         if let stageGroups {
@@ -161,10 +161,10 @@ public struct ExecutionSettings: Sendable, Equatable {
                 throw InputError("--stage-groups must split the \(stageCount) stages into groups of at least one stage, got \(stageGroups.map(String.init).joined(separator: ","))")
             }
             guard movable && stageGroups.count > 1 else {
-                return (stageGroups, Array(repeating: false, count: max(0, stageGroups.count - 1)))
+                return (stageGroups, Array(repeating: .own, count: max(0, stageGroups.count - 1)))
             }
             let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize, delay: delay ?? 2)
-            return (stageGroups, StageCost.learningPlacement(costs, groups: stageGroups))
+            return (stageGroups, StageCost.placements(costs, groups: stageGroups))
         }
         let count = min(stageCount, groupCount ?? defaultCount ?? PackedGEMM.activeProcessorCount)
         if configuration.method == .dfa && count > 1 {
@@ -173,6 +173,6 @@ public struct ExecutionSettings: Sendable, Equatable {
         guard count > 1 else { return ([stageCount], []) }
         let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize, delay: delay ?? 2)
         let split = StageCost.split(costs, into: count, movableLearning: movable)
-        return (split.groups, split.learnsAbove)
+        return (split.groups, split.placements)
     }
 }

@@ -11,8 +11,9 @@ public protocol GroupLinks {
     mutating func releaseInput()
     /// Sends hᵢ of `batch`, with the batch's targets, to the group above.
     mutating func sendUp(batch: Int, activation: Matrix, target: Matrix) throws
-    /// Sends δ of `batch` (the target of the top synthesizer of the group below) down.
-    mutating func sendDown(batch: Int, gradient: Matrix) throws
+    /// Sends δ of `batch` down: `kind` 0 is the target of the top synthesizer of the group
+    /// below, 1 the target of this group's first synthesizer when the group below trains it.
+    mutating func sendDown(batch: Int, gradient: Matrix, kind: Int) throws
     /// Receives the next δ message from the group above (its `matrix` is the gradient), valid
     /// until ``releaseGradient()``; messages come in batch order.
     mutating func nextGradient() throws -> Message
@@ -33,7 +34,7 @@ struct NoLinks: GroupLinks {
     mutating func sendUp(batch: Int, activation: Matrix, target: Matrix) throws {
         preconditionFailure("the top group has no group above")
     }
-    mutating func sendDown(batch: Int, gradient: Matrix) throws {
+    mutating func sendDown(batch: Int, gradient: Matrix, kind: Int) throws {
         preconditionFailure("the bottom group has no group below")
     }
     mutating func nextGradient() throws -> Message { preconditionFailure("the top group has no group above") }
@@ -64,10 +65,11 @@ struct ChannelLinks: GroupLinks {
         channel.publish()
     }
 
-    mutating func sendDown(batch: Int, gradient: Matrix) throws {
+    mutating func sendDown(batch: Int, gradient: Matrix, kind: Int) throws {
         let channel = gradientsToBelow!
         let message = try channel.reserve()
         message.batch = batch
+        message.kind = kind
         message.matrix.assign(gradient)
         channel.publish()
     }

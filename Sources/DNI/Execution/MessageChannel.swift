@@ -18,6 +18,9 @@ public final class Message: @unchecked Sendable {
     public var matrix = Matrix.empty
     /// The batch's targets, going up only.
     public var target = Matrix.empty
+    /// Going down: 0 for the target of the lower group's top synthesizer, 1 for the target of
+    /// the upper group's first synthesizer when the lower group trains it (``SynthesizerPlacement/below``).
+    public var kind = 0
 
     /// An empty message slot.
     public init() {}

@@ -27,18 +27,23 @@ public final class PipelinedExecutor: Executor {
 
     /// An executor of `network` whose stages are split into consecutive groups of the sizes in
     /// `stageGroups` (summing to the number of stages), with delay `delay` and `microBatches`.
-    /// `synthesizersLearningAbove` says, for each boundary between groups, whether the
-    /// synthesizer just below it learns on the group above (where its targets are computed) or
-    /// on its own stage's group; nil: above, everywhere. It changes the speed, never the result.
+    /// `synthesizerPlacement` says, for each boundary between groups, where its synthesizers
+    /// learn (DNI, cDNI; nil: `.above` everywhere). It changes the speed, never the result.
     public init(network: Network, stageGroups: [Int], delay: Int, microBatches: Int = 1,
-                synthesizersLearningAbove: [Bool]? = nil) throws {
+                synthesizerPlacement: [SynthesizerPlacement]? = nil) throws {
         guard stageGroups.allSatisfy({ $0 >= 1 }), stageGroups.reduce(0, +) == network.stages.count else {
             throw InputError("--stage-groups must split the \(network.stages.count) stages into groups of at least one stage, got \(stageGroups.map(String.init).joined(separator: ","))")
         }
         guard delay >= 1 else { throw InputError("--delay must be at least 1, got \(delay)") }
         guard microBatches >= 1 else { throw InputError("--micro-batches must be at least 1, got \(microBatches)") }
-        if let synthesizersLearningAbove, synthesizersLearningAbove.count != stageGroups.count - 1 {
-            throw InputError("one learning placement per boundary between stage groups is needed: \(stageGroups.count - 1), got \(synthesizersLearningAbove.count)")
+        if let synthesizerPlacement {
+            guard synthesizerPlacement.count == stageGroups.count - 1 else {
+                throw InputError("one synthesizer placement per boundary between stage groups is needed: \(stageGroups.count - 1), got \(synthesizerPlacement.count)")
+            }
+            for (boundary, placement) in synthesizerPlacement.enumerated()
+            where !StageCost.allows(placement, groupSize: stageGroups[boundary + 1]) {
+                throw InputError("a synthesizer can learn on the group below only when its own group has two stages or more (boundary \(boundary + 1))")
+            }
         }
         if network.method == .dfa && stageGroups.count > 1 {
             throw InputError("dfa sends the output error to every stage at once; it runs with --execution sequential only")
@@ -56,18 +61,29 @@ public final class PipelinedExecutor: Executor {
                 delay: delay, microBatches: microBatches, engine: network.engine))
             first += size
         }
-        // DNI: each synthesizer at a group boundary learns on the thread above it, where its
-        // targets are computed (its stage's thread only predicts), which balances the paper's
-        // large synthesizers across the groups.
+        // DNI: a synthesizer at a group boundary may learn on another group's thread (above,
+        // where its targets are computed, or below), which balances the synthesizers' learning
+        // steps across the groups; its own stage's thread then only predicts.
         var turns: [SynthesizerTurn] = []
         if network.method.usesSynthesizers {
-            for group in 1..<max(1, workers.count) where synthesizersLearningAbove?[group - 1] ?? true {
-                let below = workers[group].firstIndex - 1
-                guard let synthesizer = network.stages[below].synthesizer else { continue }
-                let turn = SynthesizerTurn()
-                workers[group - 1].topTurn = turn
-                workers[group].lowerSynthesizer = (synthesizer, turn)
-                turns.append(turn)
+            for group in 1..<max(1, workers.count) {
+                let first = workers[group].firstIndex
+                switch synthesizerPlacement?[group - 1] ?? .above {
+                case .own:
+                    break
+                case .above:
+                    guard let synthesizer = network.stages[first - 1].synthesizer else { continue }
+                    let turn = SynthesizerTurn()
+                    workers[group - 1].topTurn = turn
+                    workers[group].lowerSynthesizer = (synthesizer, turn)
+                    turns.append(turn)
+                case .below:
+                    guard let synthesizer = network.stages[first].synthesizer else { continue }
+                    let turn = SynthesizerTurn()
+                    workers[group].firstTurn = turn
+                    workers[group - 1].upperSynthesizer = (synthesizer, turn)
+                    turns.append(turn)
+                }
             }
         }
         self.turns = turns

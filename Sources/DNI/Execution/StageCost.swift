@@ -64,94 +64,124 @@ public struct StageCost: Sendable, Equatable {
         }
     }
 
-    /// The cost of a group of the stages `range` of a network with these `costs`: their own
-    /// work; the learning step of the synthesizer just below the group when `learnsBelow` (its
-    /// targets are computed here); the learning steps of the group's own synthesizers, except
-    /// the top one's when `topLearnsAbove` (the group above takes it).
-    public static func groupCost(_ costs: [StageCost], _ range: Range<Int>, learnsBelow: Bool,
-                                 topLearnsAbove: Bool) -> Double {
+    /// The cost of a group of the stages `range` of a network with these `costs`, given the
+    /// placement at its lower boundary (`incoming`; nil for the bottom group) and at its upper
+    /// one (`outgoing`; nil for the top group): the stages' own work and the learning steps of
+    /// the synthesizers this group trains.
+    public static func groupCost(_ costs: [StageCost], _ range: Range<Int>, incoming: SynthesizerPlacement?,
+                                 outgoing: SynthesizerPlacement?) -> Double {
         var total = 0.0
         for index in range { total += costs[index].stage + costs[index].synthesizerLearning }
-        if learnsBelow && range.lowerBound > 0 { total += costs[range.lowerBound - 1].synthesizerLearning }
-        if topLearnsAbove { total -= costs[range.upperBound - 1].synthesizerLearning }
+        switch incoming {
+        case .above?: total += costs[range.lowerBound - 1].synthesizerLearning
+        case .below?: total -= costs[range.lowerBound].synthesizerLearning
+        case .own?, nil: break
+        }
+        switch outgoing {
+        case .above?: total -= costs[range.upperBound - 1].synthesizerLearning
+        case .below?: total += costs[range.upperBound].synthesizerLearning
+        case .own?, nil: break
+        }
         return total
     }
 
-    /// A split of the stages into consecutive groups, and for each boundary between two groups
-    /// whether the synthesizer just below it learns on the group above (where its targets are
-    /// computed) or on its own stage's group.
+    /// Whether a group of `size` stages can have `incoming` at its lower boundary: `.below`
+    /// needs a second stage, whose target for the first synthesizer travels down.
+    public static func allows(_ incoming: SynthesizerPlacement?, groupSize size: Int) -> Bool {
+        incoming != .below || size >= 2
+    }
+
+    /// A split of the stages into consecutive groups and the placement at each boundary.
     public struct Split: Sendable, Equatable {
         /// The number of stages in each group, bottom first.
         public var groups: [Int]
-        /// For each boundary (one fewer than groups): true when the synthesizer below it learns above.
-        public var learnsAbove: [Bool]
+        /// For each boundary (one fewer than groups), where its synthesizers learn.
+        public var placements: [SynthesizerPlacement]
         /// The cost of the slowest group, the pace of the pipeline.
         public var slowestGroup: Double
     }
 
-    /// The split of stages with `costs` into `groups` consecutive groups, choosing where each
-    /// boundary's synthesizer learns when `movableLearning` (DNI, cDNI), whose slowest group
-    /// (``groupCost(_:_:learnsBelow:topLearnsAbove:)``) costs least.
+    /// The split of stages with `costs` into `groups` consecutive groups, and (when
+    /// `movableLearning`: DNI and cDNI on threads) the placement at each boundary, whose slowest
+    /// group (``groupCost(_:_:incoming:outgoing:)``) costs least.
     public static func split(_ costs: [StageCost], into groups: Int, movableLearning: Bool) -> Split {
         let count = costs.count
         let groups = max(1, min(groups, count))
-        let choices = movableLearning ? [false, true] : [false]
-        // best[g][n][s]: the least possible maximum over splits of the first n stages into g
-        // groups, where s says whether the last group's top synthesizer learns above.
-        struct Entry { var cost = Double.infinity; var last = 0; var learnsBelow = false }
-        var best = Array(repeating: Array(repeating: [Entry(), Entry()], count: count + 1), count: groups + 1)
+        let choices: [SynthesizerPlacement] = movableLearning ? SynthesizerPlacement.allCases : [.own]
+        // best[g][n][p]: the least possible maximum over splits of the first n stages into g
+        // groups whose boundary at n has placement choices[p].
+        struct Entry { var cost = Double.infinity; var last = 0; var incoming = 0 }
+        var best = Array(repeating: Array(repeating: Array(repeating: Entry(), count: choices.count), count: count + 1),
+                         count: groups + 1)
         best[0][0][0].cost = 0
         for g in 1...groups {
             for n in g...count {
-                for topLearnsAbove in choices where !(topLearnsAbove && n == count) {
+                for (outgoingIndex, outgoing) in choices.enumerated() where !(n == count && outgoing != .own) {
                     for last in (g - 1)..<n {
-                        for learnsBelow in choices where !(learnsBelow && last == 0) {
-                            let before = best[g - 1][last][learnsBelow ? 1 : 0].cost
-                            let cost = max(before, groupCost(costs, last..<n, learnsBelow: learnsBelow,
-                                                             topLearnsAbove: topLearnsAbove))
-                            if cost < best[g][n][topLearnsAbove ? 1 : 0].cost {
-                                best[g][n][topLearnsAbove ? 1 : 0] = Entry(cost: cost, last: last, learnsBelow: learnsBelow)
+                        for (incomingIndex, incoming) in choices.enumerated() where !(last == 0 && incoming != .own) {
+                            let before = best[g - 1][last][incomingIndex].cost
+                            guard before < .infinity, allows(last == 0 ? nil : incoming, groupSize: n - last) else { continue }
+                            let cost = max(before, groupCost(costs, last..<n, incoming: last == 0 ? nil : incoming,
+                                                             outgoing: n == count ? nil : outgoing))
+                            if cost < best[g][n][outgoingIndex].cost {
+                                best[g][n][outgoingIndex] = Entry(cost: cost, last: last, incoming: incomingIndex)
                             }
                         }
                     }
                 }
             }
         }
-        var sizes: [Int] = [], flags: [Bool] = []
+        var sizes: [Int] = [], placements: [SynthesizerPlacement] = []
         var n = count, state = 0
         let slowest = best[groups][count][0].cost
         for g in stride(from: groups, to: 0, by: -1) {
             let entry = best[g][n][state]
             sizes.append(n - entry.last)
-            if g > 1 { flags.append(entry.learnsBelow) }
+            if g > 1 { placements.append(choices[entry.incoming]) }
             n = entry.last
-            state = entry.learnsBelow ? 1 : 0
+            state = entry.incoming
         }
-        return Split(groups: sizes.reversed(), learnsAbove: flags.reversed(), slowestGroup: slowest)
+        return Split(groups: sizes.reversed(), placements: placements.reversed(), slowestGroup: slowest)
     }
 
-    /// The best choice of where each boundary's synthesizer learns for the given `groups`.
-    public static func learningPlacement(_ costs: [StageCost], groups: [Int]) -> [Bool] {
-        // Try every choice (2^(groups − 1); a handful of groups in practice, else learn above).
+    /// The cost of the slowest group of `groups` with `placements`.
+    public static func slowestGroup(_ costs: [StageCost], groups: [Int], placements: [SynthesizerPlacement]) -> Double {
+        var first = 0, slowest = 0.0
+        for (group, size) in groups.enumerated() {
+            let incoming = group > 0 ? placements[group - 1] : nil
+            let outgoing = group < groups.count - 1 ? placements[group] : nil
+            guard allows(incoming, groupSize: size) else { return .infinity }
+            slowest = max(slowest, groupCost(costs, first..<(first + size), incoming: incoming, outgoing: outgoing))
+            first += size
+        }
+        return slowest
+    }
+
+    /// The best placement at each boundary of the given `groups` (every combination is tried;
+    /// past 8 boundaries, `.above` everywhere).
+    public static func placements(_ costs: [StageCost], groups: [Int]) -> [SynthesizerPlacement] {
         let boundaries = groups.count - 1
         guard boundaries > 0 else { return [] }
-        guard boundaries <= 12 else { return Array(repeating: true, count: boundaries) }
-        var bestFlags: [Bool] = [], bestCost = Double.infinity
-        for mask in 0..<(1 << boundaries) {
-            let flags = (0..<boundaries).map { mask & (1 << $0) != 0 }
-            var first = 0, slowest = 0.0
-            for (group, size) in groups.enumerated() {
-                let cost = groupCost(costs, first..<(first + size), learnsBelow: group > 0 && flags[group - 1],
-                                     topLearnsAbove: group < boundaries && flags[group])
-                slowest = max(slowest, cost)
-                first += size
+        guard boundaries <= 8 else { return Array(repeating: .above, count: boundaries) }
+        var best: [SynthesizerPlacement] = Array(repeating: .own, count: boundaries), bestCost = Double.infinity
+        var combination = Array(repeating: 0, count: boundaries)
+        let cases = SynthesizerPlacement.allCases
+        while true {
+            let placements = combination.map { cases[$0] }
+            let cost = slowestGroup(costs, groups: groups, placements: placements)
+            if cost < bestCost {
+                bestCost = cost
+                best = placements
             }
-            if slowest < bestCost {
-                bestCost = slowest
-                bestFlags = flags
+            var digit = 0
+            while digit < boundaries && combination[digit] == cases.count - 1 {
+                combination[digit] = 0
+                digit += 1
             }
+            if digit == boundaries { break }
+            combination[digit] += 1
         }
-        return bestFlags
+        return best
     }
 
     /// The split of stages that cost `costs` seconds each (no synthesizer learning).

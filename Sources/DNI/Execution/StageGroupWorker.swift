@@ -35,6 +35,15 @@ public final class StageGroupWorker: @unchecked Sendable {
     private var lowerInbox = TargetInbox()
     /// Pipelined DNI: the turn of this group's last synthesizer, which the group above trains.
     var topTurn: SynthesizerTurn?
+    /// Pipelined DNI (``SynthesizerPlacement/below``): the first synthesizer of the group above,
+    /// which this group trains, with its turn and its targets waiting for their turn.
+    var upperSynthesizer: (synthesizer: any Synthesizer, turn: SynthesizerTurn)?
+    private var upperInbox = TargetInbox()
+    /// The last batch whose target for the upper synthesizer came down.
+    private var upperTargetsReceivedThrough = -1
+    /// Pipelined DNI (``SynthesizerPlacement/below``): the turn of this group's first
+    /// synthesizer, which the group below trains.
+    var firstTurn: SynthesizerTurn?
     /// The last batch whose target δ for this group's top synthesizer came from the group above.
     private var targetsReceivedThrough = -1
     /// Batch buffers of the bottom group, one per micro-batch.
@@ -59,6 +68,7 @@ public final class StageGroupWorker: @unchecked Sendable {
         targetBuffers = Array(repeating: .empty, count: microBatches)
         for stage in stages { stage.prepare(delay: delay, microBatches: microBatches) }
         lowerInbox.reserveCapacity(delay + 1)
+        upperInbox.reserveCapacity(delay + 2)
     }
 
     /// True when this group reads the data (holds stage 0).
@@ -157,46 +167,79 @@ public final class StageGroupWorker: @unchecked Sendable {
                 inputGradient = stage.lossUpdate(output: output, target: target, loss: loss, needsInputGradient: index > 0,
                                                  updateProbability: updateProbability, position: position)
             } else {
-                let sharedTurn = offset == stages.count - 1 ? topTurn : nil
+                // A synthesizer trained by another group: this group's last one (by the group
+                // above) or its first one (by the group below).
+                let sharedTurn = offset == stages.count - 1 ? topTurn : (offset == 0 ? firstTurn : nil)
                 if offset == stages.count - 1 {
                     try links.sendUp(batch: batch, activation: output, target: target)
-                    if let sharedTurn {
-                        try sharedTurn.waitUntilLearned(batch - delay)
-                    } else {
+                    if topTurn == nil {
                         try receiveTargets(through: batch - delay, links: &links)
+                        if batch - delay >= 0 { try learnUpperSynthesizer(batch: batch - delay, position: position) }
                     }
                 }
-                if sharedTurn == nil { try stage.learnDueTarget(batch: batch, delay: delay, position: position) }
+                if let sharedTurn {
+                    try sharedTurn.waitUntilLearned(batch - delay)
+                } else {
+                    try stage.learnDueTarget(batch: batch, delay: delay, position: position)
+                }
                 inputGradient = try stage.syntheticUpdate(batch: batch, output: output, condition: target,
                                                           needsInputGradient: index > 0, updateProbability: updateProbability)
                 sharedTurn?.finishPrediction(batch)
             }
             if index > 0 {
-                if offset > 0 {
+                if offset == 1 && firstTurn != nil {
+                    // The target of this group's first synthesizer goes to the group below, which trains it.
+                    try links.sendDown(batch: batch, gradient: inputGradient, kind: 1)
+                } else if offset > 0 {
                     try stages[offset - 1].receiveTarget(batch: batch, inputGradient)
                 } else if lowerSynthesizer != nil {
                     try lowerInbox.store(batch: batch, inputGradient)
                     let due = batch + 1 - delay
                     if due >= 0 && !isLast { try learnLowerSynthesizer(batch: due, position: position + 1) }
                 } else {
-                    try links.sendDown(batch: batch, gradient: inputGradient)
+                    try links.sendDown(batch: batch, gradient: inputGradient, kind: 0)
                 }
             }
             activation = output
         }
     }
 
-    /// Receives the targets δ of this group's top synthesizer from the group above, in batch
-    /// order, into its stage's inbox, until the one of `batch` is in.
+    /// Receives the targets δ that come down from the group above, in order, until the one of
+    /// `batch` is in: those of this group's top synthesizer into its stage's inbox, and (placement
+    /// `.below`) those of the upper group's first synthesizer, which arrive after them, into the
+    /// upper inbox.
     private func receiveTargets<Links: GroupLinks>(through batch: Int, links: inout Links) throws {
-        while targetsReceivedThrough < batch {
+        while targetsReceivedThrough < batch || (upperSynthesizer != nil && upperTargetsReceivedThrough < batch) {
             let message = try links.nextGradient()
-            precondition(message.batch == targetsReceivedThrough + 1,
-                         "the target of batch \(message.batch) arrived when batch \(targetsReceivedThrough + 1) was due")
-            try stages[stages.count - 1].receiveTarget(batch: message.batch, message.matrix)
-            targetsReceivedThrough = message.batch
+            if message.kind == 1 {
+                precondition(message.batch == upperTargetsReceivedThrough + 1,
+                             "the upper target of batch \(message.batch) arrived when \(upperTargetsReceivedThrough + 1) was due")
+                try upperInbox.store(batch: message.batch, message.matrix)
+                upperTargetsReceivedThrough = message.batch
+            } else {
+                precondition(message.batch == targetsReceivedThrough + 1,
+                             "the target of batch \(message.batch) arrived when batch \(targetsReceivedThrough + 1) was due")
+                try stages[stages.count - 1].receiveTarget(batch: message.batch, message.matrix)
+                targetsReceivedThrough = message.batch
+            }
             links.releaseGradient()
         }
+    }
+
+    /// The learning step of the upper group's first synthesizer on the target of `batch`, once
+    /// it has predicted batch + K − 1 (placement `.below`); logs L_M at `position`, the step
+    /// where the sequential run takes it.
+    private func learnUpperSynthesizer(batch: Int, position: Int) throws {
+        guard let upper = upperSynthesizer else { return }
+        try upper.turn.waitUntilPredicted(batch + delay - 1)
+        let loss = try upperInbox.take(batch: batch) { target in try upper.synthesizer.learn(batch: batch, target: target) }
+        guard let loss else {
+            throw SynthesizerScheduleError("the target of batch \(batch) for the synthesizer above is missing")
+        }
+        let top = stages[stages.count - 1]
+        top.log.upperSynthesizerLoss[position] = loss
+        top.log.upperSynthesizerLearned[position] = true
+        upper.turn.finishLearning(batch)
     }
 
     /// The learning step of the synthesizer below on the target of `batch`, once its stage has
@@ -268,7 +311,7 @@ public final class StageGroupWorker: @unchecked Sendable {
             gradient = stages[offset].lockedBackward(gradient, replica: micro, microBatches: microBatches,
                                                      needsInputGradient: firstIndex + offset > 0)
         }
-        if !isBottom { try links.sendDown(batch: id, gradient: gradient) }
+        if !isBottom { try links.sendDown(batch: id, gradient: gradient, kind: 0) }
     }
 
     /// Direct feedback alignment (Nøkland 2016): the output error e reaches hidden stage i as

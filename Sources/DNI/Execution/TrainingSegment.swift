@@ -63,13 +63,16 @@ public struct SegmentResult: Sendable, Equatable {
         synthesizerLosses = (0..<count).map { position in
             var sum = 0.0, learned = 0
             for (index, stage) in stages.enumerated().dropLast() {
-                // Mᵢ learned on its own stage's thread, or on the thread of the stage above.
+                // Mᵢ learned on its own stage's thread, on the stage above's, or on the stage below's.
                 let above = stages[index + 1].log
                 if stage.log.synthesizerLearned[position] {
                     sum += stage.log.synthesizerLoss[position]
                     learned += 1
                 } else if above.lowerSynthesizerLearned[position] {
                     sum += above.lowerSynthesizerLoss[position]
+                    learned += 1
+                } else if index > 0, stages[index - 1].log.upperSynthesizerLearned[position] {
+                    sum += stages[index - 1].log.upperSynthesizerLoss[position]
                     learned += 1
                 }
             }

@@ -95,6 +95,11 @@ public struct StageLog: Sendable {
     public var lowerSynthesizerLoss: [Double] = []
     /// Whether the synthesizer of the stage below learned here at each batch.
     public var lowerSynthesizerLearned: [Bool] = []
+    /// L_M of the synthesizer of the stage *above*, when this stage's thread runs its learning
+    /// step (pipelined DNI, placement `.below`), and whether it learned, per batch.
+    public var upperSynthesizerLoss: [Double] = []
+    /// Whether the synthesizer of the stage above learned here at each batch.
+    public var upperSynthesizerLearned: [Bool] = []
 
     /// Clears the log for a segment of `count` batches (allocates per segment, not per step).
     mutating func reset(count: Int) {
@@ -105,13 +110,17 @@ public struct StageLog: Sendable {
                 synthesizerLearned[position] = false
                 lowerSynthesizerLoss[position] = 0
                 lowerSynthesizerLearned[position] = false
+                upperSynthesizerLoss[position] = 0
+                upperSynthesizerLearned[position] = false
             }
         } else {
             loss = Array(repeating: 0, count: count)
             synthesizerLoss = loss
             lowerSynthesizerLoss = loss
+            upperSynthesizerLoss = loss
             synthesizerLearned = Array(repeating: false, count: count)
             lowerSynthesizerLearned = synthesizerLearned
+            upperSynthesizerLearned = synthesizerLearned
         }
     }
 }
