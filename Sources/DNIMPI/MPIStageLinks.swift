@@ -62,7 +62,7 @@ struct MPIStageLinks: GroupLinks {
         let start = clock.now
         let request = try communicator.receive(into: receiveBuffer, from: peer, tag: tag)
         try request.wait(timeout: timeout)
-        waitingSeconds += (clock.now - start).secondsValue
+        waitingSeconds += (clock.now - start).seconds
         return receiveBuffer.header
     }
 
@@ -138,14 +138,6 @@ struct MPIStageLinks: GroupLinks {
                 sendRequests[index] = nil
             }
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var secondsValue: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
     }
 }
 #endif

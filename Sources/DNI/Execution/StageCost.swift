@@ -37,28 +37,29 @@ public struct StageCost: Sendable, Equatable {
                                                using: &generator)
             let isTop = index == configuration.stageCount - 1
             var own = Duration.zero, learning = Duration.zero
+            let delay = max(1, delay)
             for step in 0..<(warmup + steps) {
                 let start = clock.now
                 let output = stage.trainingForward(input)
                 if isTop {
                     _ = stage.lossUpdate(output: output, target: target, loss: loss, needsInputGradient: index > 0,
                                          updateProbability: 1, position: 0)
-                } else if let synthesizer = stage.synthesizer {
+                } else if stage.synthesizer != nil {
                     _ = try? stage.syntheticUpdate(batch: step, output: output, condition: target,
                                                    needsInputGradient: index > 0, updateProbability: 1)
-                    let learned = clock.now
-                    // The learning step of batch step + 1 − K, as the schedule takes it.
-                    if step + 1 >= max(1, delay) {
-                        _ = try? synthesizer.learn(batch: step + 1 - max(1, delay), target: gradient)
-                    }
-                    if step >= warmup { learning += clock.now - learned }
-                    if step >= warmup { own += learned - start }
-                    continue
                 } else {
                     _ = stage.lockedBackward(gradient, replica: 0, microBatches: 1, needsInputGradient: index > 0)
                     stage.lockedUpdate(microBatches: 1, updateProbability: 1)
                 }
-                if step >= warmup { own += clock.now - start }
+                let ownEnd = clock.now
+                // The synthesizer's learning step of batch step + 1 − K, as the schedule takes it.
+                if !isTop, let synthesizer = stage.synthesizer, step + 1 >= delay {
+                    _ = try? synthesizer.learn(batch: step + 1 - delay, target: gradient)
+                }
+                if step >= warmup {
+                    own += ownEnd - start
+                    learning += clock.now - ownEnd
+                }
             }
             return StageCost(stage: own.seconds / Double(steps), synthesizerLearning: learning.seconds / Double(steps))
         }

@@ -9,8 +9,8 @@ import Linalg
 /// Decoupled (DNI, cDNI), for stage i and batch b under delay K:
 /// ```
 /// hᵢ = fᵢ(hᵢ₋₁)                                   trainingForward        → send (b, hᵢ, c) up
-/// Mᵢ learns from δᵢ(b − K), if b ≥ K               decoupledUpdate
-/// ĝᵢ = Mᵢ(hᵢ, c); δᵢ₋₁ = backward(ĝᵢ); update      decoupledUpdate        → send (b, δᵢ₋₁) down
+/// Mᵢ learns from δᵢ(b − K), if b ≥ K               learnDueTarget
+/// ĝᵢ = Mᵢ(hᵢ, c); δᵢ₋₁ = backward(ĝᵢ); update      syntheticUpdate        → send (b, δᵢ₋₁) down
 /// ```
 /// The top stage uses the true loss gradient (``lossUpdate``). Locked (backprop, feedback
 /// alignment): forward every micro-batch, backward each, then one update (``lockedBackward``,
@@ -36,17 +36,6 @@ extension Stage {
     /// A bootstrapped target δᵢ for `batch` from the stage above: kept until Mᵢ's turn.
     func receiveTarget(batch: Int, _ target: Matrix) throws {
         try inbox.store(batch: batch, target)
-    }
-
-    /// The DNI update of a hidden stage after ``trainingForward(_:replica:)`` of batch `batch`:
-    /// Mᵢ first learns from the target of batch `batch − delay` (``learnDueTarget``), then
-    /// ``syntheticUpdate``. Returns δᵢ₋₁ when `needsInputGradient`, the target of the
-    /// synthesizer below.
-    func decoupledUpdate(batch: Int, delay: Int, output: Matrix, condition: Matrix,
-                         needsInputGradient: Bool, updateProbability: Double, position: Int) throws -> Matrix {
-        try learnDueTarget(batch: batch, delay: delay, position: position)
-        return try syntheticUpdate(batch: batch, output: output, condition: condition,
-                                   needsInputGradient: needsInputGradient, updateProbability: updateProbability)
     }
 
     /// Mᵢ learns from the target of batch `batch − delay` from the inbox, when there is one (the
