@@ -99,6 +99,7 @@ public struct MNISTExperiment: Sendable, Equatable {
     /// Builds the network and trains it on `mnist`, reporting to `onEvent`.
     public func run(on mnist: MNISTDataset, probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
                     execution: ExecutionSettings = ExecutionSettings(), interruptMonitor: InterruptMonitor? = nil,
+                    checkpoints: CheckpointPlan = CheckpointPlan(),
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let data = try dataset(from: mnist)
@@ -112,6 +113,6 @@ public struct MNISTExperiment: Sendable, Equatable {
                                       maxSteps: maxSteps, warmupSteps: warmupSteps)
         options.interruptMonitor = interruptMonitor
         let trainer = try Trainer(executor: executor, dataset: data, options: options)
-        return try trainer.run(onEvent: onEvent)
+        return try trainer.run(checkpoints: checkpoints, onEvent: onEvent)
     }
 }
