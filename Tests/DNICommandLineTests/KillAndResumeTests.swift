@@ -93,4 +93,32 @@ import Darwin
         let digest = expected.split(separator: ",").first { $0.hasPrefix("\"parameters_sha256\"") }.map(String.init)
         #expect(digest.map { evaluated.standardOutput.contains($0) } == true, "\(evaluated.standardOutput)")
     }
+
+    @Test func ctrlCSavesACheckpointThatResumesExactly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dni-sigint-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("run.dni").path
+        let base = ["train", "--task", "addition", "--method", "dni", "--examples", "2000", "--epochs", "30"]
+        let reference = try DNIProcess.run(base + ["--json"])
+        let expected = try #require(Self.outcome(reference.outputLines))
+
+        // Interrupted once its first epoch is reported: the epoch under way is saved part-done.
+        let (process, output, error) = try DNIProcess.start(base + ["--checkpoint", path, "--json"])
+        var early = Data()
+        while !String(decoding: early, as: UTF8.self).contains(#"{"event":"epoch""#) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            early.append(chunk)
+        }
+        kill(process.processIdentifier, SIGINT)
+        let interrupted = DNIProcess.finish(process, output, error)
+        #expect(interrupted.status == 130, "\(interrupted.standardError)")
+        let stopped = String(decoding: early, as: UTF8.self) + interrupted.standardOutput
+        #expect(stopped.contains(#""checkpoints_written":1"#), "\(stopped)")
+
+        let resumed = try DNIProcess.run(["train", "--resume", path, "--json"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(Self.outcome(resumed.outputLines) == expected)
+    }
 }
