@@ -65,11 +65,21 @@ import Darwin
 
     @Test(arguments: ["addition", "mnist"], ["backprop", "dni", "cdni"])
     func killedThreeTimesAndResumedEndsLikeTheUninterruptedRun(task: String, method: String) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dni-kill-\(task)-\(method)-\(getpid())")
+        try expectKilledRunsResumeExactly(Self.arguments(task: task, method: method), name: "\(task)-\(method)")
+    }
+
+    /// The same under pipelined execution (two stage groups on two threads, delay 2).
+    @Test(arguments: ["dni", "cdni"])
+    func pipelinedRunsKilledAndResumedEndLikeTheUninterruptedRun(method: String) throws {
+        try expectKilledRunsResumeExactly(Self.arguments(task: "mnist", method: method) + ["--execution", "pipelined"],
+                                          name: "pipelined-\(method)")
+    }
+
+    func expectKilledRunsResumeExactly(_ base: [String], name: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dni-kill-\(name)-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("run.dni").path
-        let base = Self.arguments(task: task, method: method)
 
         let reference = try DNIProcess.run(base + ["--json"])
         #expect(reference.status == 0, "\(reference.standardError)")
@@ -86,7 +96,7 @@ import Darwin
         #expect(kills == 3, "the run ended before it could be killed three times; make it longer")
         let resumed = try DNIProcess.run(["train", "--resume", path, "--json"])
         #expect(resumed.status == 0, "\(resumed.standardError)")
-        #expect(Self.outcome(resumed.outputLines) == expected, "\(task) \(method)")
+        #expect(Self.outcome(resumed.outputLines) == expected, "\(name)")
 
         let evaluated = try DNIProcess.run(["eval", "--checkpoint", path, "--json"])
         #expect(evaluated.status == 0, "\(evaluated.standardError)")
