@@ -112,6 +112,16 @@ import Testing
                               comment: "\(method) K=\(delay) sequential → pipelined")
     }
 
+    /// Small enough for ThreadSanitizer (CI runs it there): two groups on two threads, delay 2.
+    @Test(arguments: [TrainingMethod.dni, .cdni])
+    func pipelinedRunsResumeExactly(method: TrainingMethod) throws {
+        let configuration = Fixture.configuration(method, batchNormalization: true)
+        for placement in [SynthesizerPlacement.above, .below] {
+            try expectExactResume(configuration, Self.pipelined([1, 3], delay: 2, placement: [placement]),
+                                  comment: "\(method) pipelined \(placement)")
+        }
+    }
+
     @Test func gpipeRunsResumeExactly() throws {
         let configuration = Fixture.configuration(.backprop, batchNormalization: true)
         try expectExactResume(configuration, Self.pipelined([2, 2], delay: 1, microBatches: 2), comment: "GPipe M=2")
