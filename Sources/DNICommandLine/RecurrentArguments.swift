@@ -11,6 +11,12 @@ struct RecurrentArguments: ParsableArguments {
     @Option(help: "Recurrent DNI: λ, the factor on the synthetic gradient where it is injected (default 0.1).")
     var syntheticGradientScale: Float?
 
+    @Flag(help: "Recurrent DNI: DNI + Aux, the window's states also predict its synthetic gradient (docs/recurrent.md).")
+    var aux = false
+
+    @Option(help: "Recurrent DNI + Aux: β, the weight of the auxiliary loss (default 1).")
+    var auxWeight: Float?
+
     @Option(help: "Recurrent tasks: windows a probe's true future gradient looks ahead (default 4).")
     var probeHorizon: Int?
 
@@ -111,6 +117,10 @@ extension TrainingArguments {
             experiment.probeEvery = probeEvery.flatMap { $0 > 0 ? $0 : nil }
             if let truncation = options.truncation { experiment.truncation = truncation }
             if let scale = options.syntheticGradientScale { experiment.syntheticGradientScale = scale }
+            if options.auxWeight != nil && !options.aux { throw InputError("--aux-weight needs --aux") }
+            // In a comparison --aux applies to the DNI runs; a lone --method bptt --aux is refused.
+            experiment.auxiliary = options.aux && (method == .dni || methods.count == 1)
+            if let weight = options.auxWeight { experiment.auxiliaryWeight = weight }
             if let horizon = options.probeHorizon { experiment.probeHorizon = horizon }
             if let reportEvery = options.reportEvery {
                 guard reportEvery >= 1 else { throw InputError("--report-every must be at least 1, got \(reportEvery)") }

@@ -27,6 +27,7 @@ struct RecurrentPlan {
                 line.append("window", .integer(report.window))
                 line.append("train_loss", report.trainLoss)
                 if experiment.method == .dni { line.append("synthesizer_loss", report.synthesizerLoss) }
+                if experiment.auxiliary { line.append("auxiliary_loss", report.auxiliaryLoss) }
                 line.append("progress", .string(report.progress))
                 line.append("seconds", report.seconds)
                 let text = "\(name) window \(report.window): loss \(format(report.trainLoss, 4)), \(report.progress) (\(format(report.seconds, 1)) s)"
