@@ -61,16 +61,22 @@ extension DNICommand {
                 if arguments.json { output.line(summary.jsonLine.description) }
                 if let warning = summary.trainLossWarning { output.diagnostic("dni: warning: \(warning)") }
                 summaries.append(summary)
-                runs.append(recorder.run(summary: summary))
+                runs.append(recorder.run(summary: summary, name: plan.label))
                 if interruptMonitor.shouldStop { break }
             }
+            let isRecurrent = arguments.task.isRecurrent
+            let severalTruncations = (try arguments.recurrent.truncations()?.count ?? 1) > 1
             if arguments.json {
-                if seeds != nil {
+                if seeds != nil && !severalTruncations {
                     for line in SeedSummaryTable(summaries: summaries).jsonLines { output.line(line.description) }
                 }
             } else {
-                output.line(SummaryTable(summaries: summaries).render())
-                if seeds != nil { output.line("\n" + SeedSummaryTable(summaries: summaries).render()) }
+                if isRecurrent {
+                    output.line(RecurrentComparisonTable(summaries: summaries).render())
+                } else {
+                    output.line(SummaryTable(summaries: summaries).render())
+                    if seeds != nil { output.line("\n" + SeedSummaryTable(summaries: summaries).render()) }
+                }
             }
             if let report {
                 var title = "\(arguments.task.rawValue): " + methods.map(\.rawValue).joined(separator: " vs ")
@@ -89,7 +95,7 @@ func parseMethods(_ text: String) throws -> [TrainingMethod] {
     guard !names.isEmpty else { throw InputError("--methods needs at least one method") }
     var methods: [TrainingMethod] = []
     for name in names {
-        guard let method = TrainingMethod(rawValue: name) else {
+        guard let method = TrainingMethod(argument: name) else {
             throw InputError("--methods: unknown method '\(name)' (choose from \(TrainingMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard !methods.contains(method) else {

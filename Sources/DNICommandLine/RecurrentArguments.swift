@@ -5,8 +5,8 @@ import DNI
 /// ``TrainingArguments``. The shared options keep their meaning where it carries over:
 /// `--steps` is the budget in windows, `--hidden` the LSTM's units, `--data` the text file.
 struct RecurrentArguments: ParsableArguments {
-    @Option(help: "Recurrent tasks: T, the steps per truncation window (default 3).")
-    var truncation: Int?
+    @Option(help: "Recurrent tasks: T, the steps per truncation window (default 3); dni compare takes a list (2,3,4,5).")
+    var truncation: String?
 
     @Option(help: "Recurrent DNI: λ, the factor on the synthetic gradient where it is injected (default 0.1).")
     var syntheticGradientScale: Float?
@@ -33,6 +33,27 @@ struct RecurrentArguments: ParsableArguments {
     var maxRepeats: Int?
 }
 
+extension RecurrentArguments {
+    /// The distinct truncations `--truncation` lists, or nil when it is not given.
+    func truncations() throws -> [Int]? {
+        guard let truncation else { return nil }
+        let values = try parseSizes(truncation, flag: "--truncation")
+        guard Set(values).count == values.count else { throw InputError("--truncation lists a value twice in '\(truncation)'") }
+        return values
+    }
+
+    /// Whether any recurrent-only option is set (they are refused for feed-forward tasks).
+    var namesRecurrentOption: String? {
+        let flags: [(String, Bool)] = [
+            ("--truncation", truncation != nil), ("--synthetic-gradient-scale", syntheticGradientScale != nil),
+            ("--aux", aux), ("--aux-weight", auxWeight != nil), ("--probe-horizon", probeHorizon != nil),
+            ("--report-every", reportEvery != nil), ("--evaluate-every", evaluateEvery != nil),
+            ("--patience", patience != nil), ("--max-repeats", maxRepeats != nil),
+        ]
+        return flags.first { $0.1 }?.0
+    }
+}
+
 extension TrainingMethod {
     /// Parses a `--method` value. `bptt` is accepted as the recurrent name of `backprop`:
     /// truncated backpropagation through time is backprop on the unrolled window, so the library
@@ -43,6 +64,9 @@ extension TrainingMethod {
 }
 
 extension TaskName {
+    /// True for the tasks trained window by window (copy, repeat-copy, text).
+    var isRecurrent: Bool { self == .copy || self == .repeatCopy || self == .text }
+
     /// The recurrent task's configuration, or nil for a feed-forward task.
     func recurrentConfiguration(_ arguments: TrainingArguments) throws -> (any RecurrentTaskConfiguration)? {
         let options = arguments.recurrent
@@ -93,7 +117,8 @@ extension TrainingArguments {
             throw InputError("--execution \(execution.kind.rawValue) does not apply to --task \(task.rawValue) (one core, one stage); use sequential")
         }
         let options = recurrent
-        let plans: [ExperimentPlan] = try seeds.flatMap { seed in try methods.map { method in
+        let truncations: [Int?] = try options.truncations() ?? [nil]
+        let plans: [ExperimentPlan] = try seeds.flatMap { seed in try truncations.flatMap { truncation in try methods.map { method in
             var experiment = RecurrentExperiment(task: configuration, method: method)
             experiment.seed = seed
             if let hidden {
@@ -115,7 +140,7 @@ extension TrainingArguments {
             guard warmup >= 0 else { throw InputError("--warmup must be non-negative, got \(warmup)") }
             experiment.warmupWindows = warmup
             experiment.probeEvery = probeEvery.flatMap { $0 > 0 ? $0 : nil }
-            if let truncation = options.truncation { experiment.truncation = truncation }
+            if let truncation { experiment.truncation = truncation }
             if let scale = options.syntheticGradientScale { experiment.syntheticGradientScale = scale }
             if options.auxWeight != nil && !options.aux { throw InputError("--aux-weight needs --aux") }
             // In a comparison --aux applies to the DNI runs; a lone --method bptt --aux is refused.
@@ -127,8 +152,8 @@ extension TrainingArguments {
                 experiment.reportEvery = reportEvery
             }
             try experiment.validate()
-            return .recurrent(RecurrentPlan(experiment: experiment))
-        } }
+            return .recurrent(RecurrentPlan(experiment: experiment, showsTruncation: truncations.count > 1))
+        } } }
         if task == .text, case .recurrent(let plan) = plans.first {
             // Read the text now, so that a bad file fails before any output.
             _ = try configuration.makeTask(batchSize: plan.experiment.batchSize, truncation: plan.experiment.truncation, seed: 0)

@@ -39,6 +39,8 @@ public struct RecurrentReport: Sendable, Equatable {
     public var auxiliaryLoss: Double = 0
     /// The task's own progress line (curriculum length, bits).
     public var progress: String
+    /// The task's progress as numbers (``RecurrentTask/progressFields``).
+    public var progressFields: [String: Double] = [:]
     /// Training seconds so far.
     public var seconds: Double
 }
@@ -172,7 +174,7 @@ public struct RecurrentExperiment: Sendable {
                     window: window, trainLoss: lossSum / Double(reportCount),
                     synthesizerLoss: synthesizerLossSum / Double(reportCount),
                     auxiliaryLoss: auxiliaryLossSum / Double(reportCount),
-                    progress: task.progressDescription, seconds: seconds)))
+                    progress: task.progressDescription, progressFields: task.progressFields, seconds: seconds)))
                 recentLoss = lossSum / Double(reportCount)
                 lossSum = 0; synthesizerLossSum = 0; auxiliaryLossSum = 0; reportCount = 0
             }
