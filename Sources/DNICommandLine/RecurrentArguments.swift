@@ -17,6 +17,9 @@ struct RecurrentArguments: ParsableArguments {
     @Option(help: "Recurrent DNI + Aux: β, the weight of the auxiliary loss (default 1).")
     var auxWeight: Float?
 
+    @Option(help: "Recurrent DNI, linear synthesizer: regress the prediction made one update earlier (stale) or M(s₀) recomputed when learning (recomputed).")
+    var synthesizerPrediction: SynthesizerPrediction?
+
     @Option(help: "Recurrent tasks: windows a probe's true future gradient looks ahead (default 4).")
     var probeHorizon: Int?
 
@@ -49,9 +52,15 @@ extension RecurrentArguments {
             ("--aux", aux), ("--aux-weight", auxWeight != nil), ("--probe-horizon", probeHorizon != nil),
             ("--report-every", reportEvery != nil), ("--evaluate-every", evaluateEvery != nil),
             ("--patience", patience != nil), ("--max-repeats", maxRepeats != nil),
+            ("--synthesizer-prediction", synthesizerPrediction != nil),
         ]
         return flags.first { $0.1 }?.0
     }
+}
+
+/// `--synthesizer-prediction`: which prediction the recurrent linear synthesizer regresses.
+enum SynthesizerPrediction: String, ExpressibleByArgument, CaseIterable {
+    case stale, recomputed
 }
 
 extension TrainingMethod {
@@ -146,6 +155,9 @@ extension TrainingArguments {
             // In a comparison --aux applies to the DNI runs; a lone --method bptt --aux is refused.
             experiment.auxiliary = options.aux && (method == .dni || methods.count == 1)
             if let weight = options.auxWeight { experiment.auxiliaryWeight = weight }
+            if let prediction = options.synthesizerPrediction {
+                experiment.synthesizerRecomputesPrediction = prediction == .recomputed
+            }
             if let horizon = options.probeHorizon { experiment.probeHorizon = horizon }
             if let reportEvery = options.reportEvery {
                 guard reportEvery >= 1 else { throw InputError("--report-every must be at least 1, got \(reportEvery)") }

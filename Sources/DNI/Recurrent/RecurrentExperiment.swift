@@ -70,6 +70,10 @@ public struct RecurrentExperiment: Sendable {
     public var synthesizerHiddenLayers = 0
     /// Units per synthesizer hidden layer.
     public var synthesizerHiddenSize = 1024
+    /// The linear synthesizer's regression uses M(s₀) recomputed at learning time (true) or the
+    /// prediction M made at the previous window's end, one update earlier (false)
+    /// (``RecurrentSynthesizer/recomputesPrediction``; `--synthesizer-prediction`).
+    public var synthesizerRecomputesPrediction = false
     /// DNI + Aux (`--aux`, DNI only): the window's states also predict its synthetic gradient
     /// (``FutureSyntheticGradientPredictor``).
     public var auxiliary = false
@@ -130,6 +134,7 @@ public struct RecurrentExperiment: Sendable {
             synthesizer = RecurrentSynthesizer(
                 stateSize: cell.stateSize, hiddenLayers: synthesizerHiddenLayers, hiddenSize: synthesizerHiddenSize,
                 optimizer: Adam(learningRate: synthesizerLearningRate), generator: &synthesizerGenerator, engine: engine)
+            synthesizer?.recomputesPrediction = synthesizerRecomputesPrediction
         }
         let auxiliary = method == .dni && self.auxiliary
             ? FutureSyntheticGradientPredictor(stateSize: cell.stateSize, lossWeight: auxiliaryWeight,
