@@ -79,7 +79,11 @@ extension DNICommand {
                 }
             }
             if let report {
-                var title = "\(arguments.task.rawValue): " + methods.map(\.rawValue).joined(separator: " vs ")
+                let names = methods.map { $0.rawValue + ($0 == .dni && isRecurrent && arguments.recurrent.aux ? "+aux" : "") }
+                var title = "\(arguments.task.rawValue): " + names.joined(separator: " vs ")
+                if isRecurrent, let truncations = try arguments.recurrent.truncations() {
+                    title += ", T = " + truncations.map(String.init).joined(separator: ", ")
+                }
                 if let seeds { title += ", seeds " + seeds.map(String.init).joined(separator: ", ") }
                 try writeReport(runs, title: title, to: report)
                 announceReport(report, output: output, json: arguments.json)

@@ -44,6 +44,7 @@ import Testing
                                "--report", path] + Self.small)
         #expect(run.status == 0, "\(run.standardError)")
         let html = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(html.contains("<title>copy: backprop vs dni, T = 2, 3</title>"))
         #expect(html.contains("Curriculum: largest length solved vs window"))
         #expect(html.contains("Training window"))
         for name in ["backprop T=2", "dni T=2", "backprop T=3", "dni T=3"] {
