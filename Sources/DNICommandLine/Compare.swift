@@ -61,19 +61,29 @@ extension DNICommand {
                 if arguments.json { output.line(summary.jsonLine.description) }
                 if let warning = summary.trainLossWarning { output.diagnostic("dni: warning: \(warning)") }
                 summaries.append(summary)
-                runs.append(recorder.run(summary: summary))
+                runs.append(recorder.run(summary: summary, name: plan.label))
                 if interruptMonitor.shouldStop { break }
             }
+            let isRecurrent = arguments.task.isRecurrent
+            let severalTruncations = (try arguments.recurrent.truncations()?.count ?? 1) > 1
             if arguments.json {
-                if seeds != nil {
+                if seeds != nil && !severalTruncations {
                     for line in SeedSummaryTable(summaries: summaries).jsonLines { output.line(line.description) }
                 }
             } else {
-                output.line(SummaryTable(summaries: summaries).render())
-                if seeds != nil { output.line("\n" + SeedSummaryTable(summaries: summaries).render()) }
+                if isRecurrent {
+                    output.line(RecurrentComparisonTable(summaries: summaries).render())
+                } else {
+                    output.line(SummaryTable(summaries: summaries).render())
+                    if seeds != nil { output.line("\n" + SeedSummaryTable(summaries: summaries).render()) }
+                }
             }
             if let report {
-                var title = "\(arguments.task.rawValue): " + methods.map(\.rawValue).joined(separator: " vs ")
+                let names = methods.map { $0.rawValue + ($0 == .dni && isRecurrent && arguments.recurrent.aux ? "+aux" : "") }
+                var title = "\(arguments.task.rawValue): " + names.joined(separator: " vs ")
+                if isRecurrent, let truncations = try arguments.recurrent.truncations() {
+                    title += ", T = " + truncations.map(String.init).joined(separator: ", ")
+                }
                 if let seeds { title += ", seeds " + seeds.map(String.init).joined(separator: ", ") }
                 try writeReport(runs, title: title, to: report)
                 announceReport(report, output: output, json: arguments.json)
@@ -89,7 +99,7 @@ func parseMethods(_ text: String) throws -> [TrainingMethod] {
     guard !names.isEmpty else { throw InputError("--methods needs at least one method") }
     var methods: [TrainingMethod] = []
     for name in names {
-        guard let method = TrainingMethod(rawValue: name) else {
+        guard let method = TrainingMethod(argument: name) else {
             throw InputError("--methods: unknown method '\(name)' (choose from \(TrainingMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         guard !methods.contains(method) else {

@@ -5,11 +5,20 @@ import DNI
 /// ``TrainingArguments``. The shared options keep their meaning where it carries over:
 /// `--steps` is the budget in windows, `--hidden` the LSTM's units, `--data` the text file.
 struct RecurrentArguments: ParsableArguments {
-    @Option(help: "Recurrent tasks: T, the steps per truncation window (default 3).")
-    var truncation: Int?
+    @Option(help: "Recurrent tasks: T, the steps per truncation window (default 3); dni compare takes a list (2,3,4,5).")
+    var truncation: String?
 
     @Option(help: "Recurrent DNI: λ, the factor on the synthetic gradient where it is injected (default 0.1).")
     var syntheticGradientScale: Float?
+
+    @Flag(help: "Recurrent DNI: DNI + Aux, the window's states also predict its synthetic gradient (docs/recurrent.md).")
+    var aux = false
+
+    @Option(help: "Recurrent DNI + Aux: β, the weight of the auxiliary loss (default 1).")
+    var auxWeight: Float?
+
+    @Option(help: "Recurrent DNI, linear synthesizer: regress the prediction made one update earlier (stale) or M(s₀) recomputed when learning (recomputed).")
+    var synthesizerPrediction: SynthesizerPrediction?
 
     @Option(help: "Recurrent tasks: windows a probe's true future gradient looks ahead (default 4).")
     var probeHorizon: Int?
@@ -27,6 +36,33 @@ struct RecurrentArguments: ParsableArguments {
     var maxRepeats: Int?
 }
 
+extension RecurrentArguments {
+    /// The distinct truncations `--truncation` lists, or nil when it is not given.
+    func truncations() throws -> [Int]? {
+        guard let truncation else { return nil }
+        let values = try parseSizes(truncation, flag: "--truncation")
+        guard Set(values).count == values.count else { throw InputError("--truncation lists a value twice in '\(truncation)'") }
+        return values
+    }
+
+    /// Whether any recurrent-only option is set (they are refused for feed-forward tasks).
+    var namesRecurrentOption: String? {
+        let flags: [(String, Bool)] = [
+            ("--truncation", truncation != nil), ("--synthetic-gradient-scale", syntheticGradientScale != nil),
+            ("--aux", aux), ("--aux-weight", auxWeight != nil), ("--probe-horizon", probeHorizon != nil),
+            ("--report-every", reportEvery != nil), ("--evaluate-every", evaluateEvery != nil),
+            ("--patience", patience != nil), ("--max-repeats", maxRepeats != nil),
+            ("--synthesizer-prediction", synthesizerPrediction != nil),
+        ]
+        return flags.first { $0.1 }?.0
+    }
+}
+
+/// `--synthesizer-prediction`: which prediction the recurrent linear synthesizer regresses.
+enum SynthesizerPrediction: String, ExpressibleByArgument, CaseIterable {
+    case stale, recomputed
+}
+
 extension TrainingMethod {
     /// Parses a `--method` value. `bptt` is accepted as the recurrent name of `backprop`:
     /// truncated backpropagation through time is backprop on the unrolled window, so the library
@@ -37,6 +73,9 @@ extension TrainingMethod {
 }
 
 extension TaskName {
+    /// True for the tasks trained window by window (copy, repeat-copy, text).
+    var isRecurrent: Bool { self == .copy || self == .repeatCopy || self == .text }
+
     /// The recurrent task's configuration, or nil for a feed-forward task.
     func recurrentConfiguration(_ arguments: TrainingArguments) throws -> (any RecurrentTaskConfiguration)? {
         let options = arguments.recurrent
@@ -87,7 +126,8 @@ extension TrainingArguments {
             throw InputError("--execution \(execution.kind.rawValue) does not apply to --task \(task.rawValue) (one core, one stage); use sequential")
         }
         let options = recurrent
-        let plans: [ExperimentPlan] = try seeds.flatMap { seed in try methods.map { method in
+        let truncations: [Int?] = try options.truncations() ?? [nil]
+        let plans: [ExperimentPlan] = try seeds.flatMap { seed in try truncations.flatMap { truncation in try methods.map { method in
             var experiment = RecurrentExperiment(task: configuration, method: method)
             experiment.seed = seed
             if let hidden {
@@ -109,16 +149,23 @@ extension TrainingArguments {
             guard warmup >= 0 else { throw InputError("--warmup must be non-negative, got \(warmup)") }
             experiment.warmupWindows = warmup
             experiment.probeEvery = probeEvery.flatMap { $0 > 0 ? $0 : nil }
-            if let truncation = options.truncation { experiment.truncation = truncation }
+            if let truncation { experiment.truncation = truncation }
             if let scale = options.syntheticGradientScale { experiment.syntheticGradientScale = scale }
+            if options.auxWeight != nil && !options.aux { throw InputError("--aux-weight needs --aux") }
+            // In a comparison --aux applies to the DNI runs; a lone --method bptt --aux is refused.
+            experiment.auxiliary = options.aux && (method == .dni || methods.count == 1)
+            if let weight = options.auxWeight { experiment.auxiliaryWeight = weight }
+            if let prediction = options.synthesizerPrediction {
+                experiment.synthesizerRecomputesPrediction = prediction == .recomputed
+            }
             if let horizon = options.probeHorizon { experiment.probeHorizon = horizon }
             if let reportEvery = options.reportEvery {
                 guard reportEvery >= 1 else { throw InputError("--report-every must be at least 1, got \(reportEvery)") }
                 experiment.reportEvery = reportEvery
             }
             try experiment.validate()
-            return .recurrent(RecurrentPlan(experiment: experiment))
-        } }
+            return .recurrent(RecurrentPlan(experiment: experiment, showsTruncation: truncations.count > 1))
+        } } }
         if task == .text, case .recurrent(let plan) = plans.first {
             // Read the text now, so that a bad file fails before any output.
             _ = try configuration.makeTask(batchSize: plan.experiment.batchSize, truncation: plan.experiment.truncation, seed: 0)

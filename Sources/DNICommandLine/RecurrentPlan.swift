@@ -6,6 +6,14 @@ import Linalg
 /// `{"event":"probe",…}` with `--json`, else text) that the command's reporter prints.
 struct RecurrentPlan {
     let experiment: RecurrentExperiment
+    /// True when runs of several truncations share one output: the label then names T.
+    var showsTruncation = false
+
+    /// The run's name in text lines, tables and reports: `dni`, `dni+aux`, or `dni T=3` when
+    /// several truncations are compared.
+    var label: String {
+        experiment.method.rawValue + (experiment.auxiliary ? "+aux" : "") + (showsTruncation ? " T=\(experiment.truncation)" : "")
+    }
 
     /// Runs the experiment on this process (`--execution sequential` only: a recurrent core is
     /// one stage), with the matrix products on `--threads` threads (else `DNI_GEMM_THREADS`, else
@@ -16,24 +24,30 @@ struct RecurrentPlan {
         }
         let threads = execution.threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) } ?? PackedGEMM.activeProcessorCount
         let engine = GEMMEngine(named: environmentValue("DNI_GEMM"), threads: threads)
-        let name = experiment.method.rawValue
+        let name = label
         return try experiment.run(engine: engine) { event in
             switch event {
             case .window(let index, let total, let loss):
                 onEvent(.step(epoch: 1, step: index, stepsPerEpoch: total, meanLoss: loss))
             case .report(let report):
                 var line = JSONLine(event: "report")
-                line.append("method", .string(name))
+                line.append("method", .string(experiment.method.rawValue))
+                line.append("truncation", .integer(experiment.truncation))
+                if experiment.auxiliary { line.append("auxiliary", .bool(true)) }
                 line.append("window", .integer(report.window))
                 line.append("train_loss", report.trainLoss)
                 if experiment.method == .dni { line.append("synthesizer_loss", report.synthesizerLoss) }
+                if experiment.auxiliary { line.append("auxiliary_loss", report.auxiliaryLoss) }
                 line.append("progress", .string(report.progress))
+                for (key, value) in report.progressFields.sorted(by: { $0.key < $1.key }) { line.append(key, value) }
                 line.append("seconds", report.seconds)
                 let text = "\(name) window \(report.window): loss \(format(report.trainLoss, 4)), \(report.progress) (\(format(report.seconds, 1)) s)"
                 onEvent(.line(json: line, text: text))
             case .probe(let probe):
                 var line = JSONLine(event: "probe")
-                line.append("method", .string(name))
+                line.append("method", .string(experiment.method.rawValue))
+                line.append("truncation", .integer(experiment.truncation))
+                if experiment.auxiliary { line.append("auxiliary", .bool(true)) }
                 line.append("window", .integer(probe.window))
                 line.append("cell_norm", probe.meanCellNorm)
                 line.append("saturated_forget_fraction", probe.saturatedForgetFraction)
@@ -46,5 +60,13 @@ struct RecurrentPlan {
                 onEvent(.line(json: line, text: text))
             }
         }
+    }
+}
+
+extension ExperimentPlan {
+    /// The run's name in tables and reports (``RecurrentPlan/label`` for recurrent runs).
+    var label: String {
+        if case .recurrent(let plan) = self { return plan.label }
+        return method.rawValue
     }
 }

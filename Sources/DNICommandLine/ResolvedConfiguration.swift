@@ -48,6 +48,7 @@ struct ResolvedConfiguration {
                        ("optimizer", .leaf(.string("adam"))),
                        ("learning_rate", Self.number(experiment.learningRate)),
                        ("synthetic_gradient_scale", Self.number(experiment.syntheticGradientScale)),
+                       ("auxiliary_weight", experiment.auxiliary ? Self.number(experiment.auxiliaryWeight) : .leaf(.null)),
                        ("synthesizer", .object([
                            ("hidden_layers", .leaf(.integer(experiment.synthesizerHiddenLayers))),
                            ("hidden_size", .leaf(.integer(experiment.synthesizerHiddenSize))),

@@ -5,6 +5,7 @@ import DNIReports
 struct RunRecorder {
     private(set) var epochs: [DNIReports.EpochRecord] = []
     private(set) var probes: [DNIReports.ProbeRecord] = []
+    private(set) var windows: [DNIReports.WindowRecord] = []
 
     mutating func record(_ event: TrainingEvent) {
         switch event {
@@ -20,16 +21,33 @@ struct RunRecorder {
                     epoch: record.epoch, step: record.step, stage: stage.stage + 1, cosine: stage.cosine,
                     normRatio: stage.normRatio, synthesizerLoss: stage.synthesizerLoss))
             }
-        case .step, .line:
+        case .line(let json, _):
+            // A recurrent run's running metrics: `{"event":"report","window":N,…}`.
+            var window: Int?, fields: [String: Double] = [:], isReport = false
+            for (key, value) in json.fields {
+                switch (key, value) {
+                case ("event", .string(let event)): isReport = event == "report"
+                case ("window", .integer(let index)): window = index
+                case (_, .number(let number)): fields[key] = number
+                case (_, .integer(let number)): fields[key] = Double(number)
+                default: break
+                }
+            }
+            if isReport, let window { windows.append(DNIReports.WindowRecord(window: window, fields: fields)) }
+        case .step:
             break
         }
     }
 
-    func run(summary: TrainingSummary) -> RunRecord {
-        var extra: [String: Double] = [:]
+    /// The run, named `name` (default: the method).
+    func run(summary: TrainingSummary, name: String? = nil) -> RunRecord {
+        // Recurrent runs: the task's result and the budget, as table columns.
+        let shown: Set<String> = ["max_length_solved", "test_bpc", "steps", "truncation", "auxiliary_weight"]
+        var extra: [String: Double] = summary.additionalFields.filter { shown.contains($0.key) }
         if let exact = summary.test.exactAccuracy { extra["test_exact"] = exact }
         return RunRecord(
-            name: summary.method.rawValue, seed: Int(truncatingIfNeeded: summary.seed), epochs: epochs, probes: probes,
+            name: name ?? summary.method.rawValue, seed: Int(truncatingIfNeeded: summary.seed), epochs: epochs, probes: probes,
+            windows: windows,
             summary: RunSummary(
                 task: summary.task, execution: summary.execution, epochs: summary.epochs,
                 seed: Int(truncatingIfNeeded: summary.seed), trainLoss: summary.trainLoss,

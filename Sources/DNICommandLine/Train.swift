@@ -32,6 +32,9 @@ extension DNICommand {
         }
 
         func run(output: CommandOutput, arguments invocation: [String]) throws {
+            if let truncations = try arguments.recurrent.truncations(), truncations.count > 1 {
+                throw InputError("--truncation takes one value for dni train; dni compare runs a list")
+            }
             let (plans, data) = try arguments.plans(for: [method])
             let plan = plans[0]
             let execution = try arguments.executionSettings()

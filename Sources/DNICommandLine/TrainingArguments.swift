@@ -184,6 +184,9 @@ struct TrainingArguments: ParsableArguments {
     /// once, and the description of the data they train on.
     func plans(for methods: [TrainingMethod], seeds: [UInt64]? = nil) throws -> (plans: [ExperimentPlan], data: DataDescription) {
         let seeds = seeds ?? [seed]
+        if !task.isRecurrent, let flag = recurrent.namesRecurrentOption {
+            throw InputError("\(flag) applies to the recurrent tasks (copy, repeat-copy, text), not --task \(task.rawValue)")
+        }
         switch task {
         case .addition:
             if layers != nil { throw InputError("--layers applies to --task mnist; use --hidden 128,64 for addition") }

@@ -19,6 +19,19 @@ extension HTMLReport {
     /// The charts that have data, in page order.
     public func figures() -> [Figure] {
         var figures: [Figure] = []
+        let curriculum = curriculumChart()
+        if !curriculum.isEmpty {
+            figures.append(Figure(
+                caption: "Curriculum: the largest sequence length solved (mean error below 0.15 bits per output step) "
+                    + "against the training window, one line per method and truncation T\(spreadNote).",
+                chart: curriculum))
+        }
+        let windowLoss = windowLossChart()
+        if !windowLoss.isEmpty {
+            figures.append(Figure(
+                caption: "Training loss of the recurrent runs, the mean over each report interval of windows\(spreadNote).",
+                chart: windowLoss))
+        }
         let trainingLoss = epochChart(
             title: "Training loss per epoch", yAxisTitle: "Training loss", scale: lossScale,
             quantity: "training loss", value: { $0.trainLoss }, format: { ReportNumberFormat.significant($0) })

@@ -47,7 +47,10 @@ extension HTMLReport {
         // Task and execution are in the subtitle; a column of them is worth its width only when
         // the runs differ.
         let subtitled: Set<String> = ["Task", "Execution"]
+        // Recurrent runs count windows (the `steps` column), not epochs.
+        let countsWindows = !runs.isEmpty && runs.allSatisfy { !$0.windows.isEmpty }
         return columns.filter { column in
+            if countsWindows && column.heading == "Epochs" { return false }
             let texts = runs.map(column.text)
             guard texts.contains(where: { $0 != nil }) else { return false }
             return !subtitled.contains(column.heading) || Set(texts).count > 1

@@ -6,6 +6,8 @@ enum MetricsLine: Equatable {
     case epoch(method: String?, seed: Int?, EpochRecord)
     case probe(method: String?, seed: Int?, ProbeRecord)
     case summary(method: String?, RunSummary)
+    /// A recurrent run's running metrics (`{"event":"report","window":N,…}`).
+    case window(method: String?, seed: Int?, WindowRecord)
     /// An event this reader does not know (ignored, so that newer writers stay readable).
     case ignored
 
@@ -32,8 +34,26 @@ enum MetricsLine: Equatable {
         guard let event = try line.string("event") else {
             throw MetricsLineProblem("record has no \"event\" field")
         }
-        let method = try line.string("method").flatMap { $0.isEmpty ? nil : $0 }
+        var method = try line.string("method").flatMap { $0.isEmpty ? nil : $0 }
+        // Recurrent lines name the truncation (and DNI + Aux): the run is `dni+aux T=3`, so that
+        // a file comparing several truncations keeps them apart.
+        if let name = method, let truncation = try line.integer("truncation") {
+            let auxiliary = line.fields["auxiliary"] == .bool(true) || line.fields["auxiliary_weight"] != nil
+            method = name + (auxiliary ? "+aux" : "") + " T=\(truncation)"
+        }
         switch event {
+        case "report":
+            guard let window = try line.integer("window") else { self = .ignored; return }
+            self = .window(method: method, seed: try line.integer("seed"),
+                           WindowRecord(window: window, fields: line.numbers(excluding: ["event", "method", "seed", "window"])))
+        case "probe" where line.fields["window"] != nil && line.fields["step"] == nil:
+            // A recurrent probe: the cosine of ĝ with the true future gradient at the carried
+            // state (none for truncated BPTT), drawn against the window as stage 1.
+            guard let cosine = try line.number("cosine") else { self = .ignored; return }
+            let record = ProbeRecord(
+                step: try line.requiredInteger("window", event: event), stage: 1, cosine: cosine,
+                normRatio: try line.number("norm_ratio"))
+            self = .probe(method: method, seed: try line.integer("seed"), record)
         case "epoch":
             let record = EpochRecord(
                 epoch: try line.requiredInteger("epoch", event: event),

@@ -14,6 +14,8 @@ public struct RunRecord: Sendable, Equatable {
     public var epochs: [EpochRecord]
     /// The synthetic-gradient probes, in the order written.
     public var probes: [ProbeRecord]
+    /// Recurrent runs: the running metrics after every report interval of windows, in order.
+    public var windows: [WindowRecord]
     /// The run's summary line, if it wrote one.
     public var summary: RunSummary?
 
@@ -24,8 +26,10 @@ public struct RunRecord: Sendable, Equatable {
         source: String? = nil,
         epochs: [EpochRecord] = [],
         probes: [ProbeRecord] = [],
+        windows: [WindowRecord] = [],
         summary: RunSummary? = nil
     ) {
+        self.windows = windows
         self.name = name
         self.seed = seed ?? summary?.seed
         self.source = source
@@ -41,6 +45,6 @@ public struct RunRecord: Sendable, Equatable {
 
     /// True when the run holds no records at all.
     public var isEmpty: Bool {
-        epochs.isEmpty && probes.isEmpty && summary == nil
+        epochs.isEmpty && probes.isEmpty && windows.isEmpty && summary == nil
     }
 }

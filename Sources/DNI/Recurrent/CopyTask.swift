@@ -129,6 +129,11 @@ public final class CopyTask: RecurrentTask {
         return "length \(curriculum.length)\(error), solved \(curriculum.maxLengthSolved)"
     }
 
+    /// The curriculum: the length being trained and the largest length solved so far.
+    public var progressFields: [String: Double] {
+        ["curriculum_length": Double(curriculum.length), "max_length_solved": Double(curriculum.maxLengthSolved)]
+    }
+
     public func finish(network: RecurrentNetwork) throws -> (fields: [String: Double], test: Evaluation) {
         let error = curriculum.recentError ?? .nan
         let fields: [String: Double] = [

@@ -35,8 +35,12 @@ public struct RecurrentReport: Sendable, Equatable {
     public var trainLoss: Double
     /// Mean synthesizer loss over the last windows (0 for BPTT).
     public var synthesizerLoss: Double
+    /// Mean auxiliary loss (DNI + Aux) over the last windows (0 without the auxiliary task).
+    public var auxiliaryLoss: Double = 0
     /// The task's own progress line (curriculum length, bits).
     public var progress: String
+    /// The task's progress as numbers (``RecurrentTask/progressFields``).
+    public var progressFields: [String: Double] = [:]
     /// Training seconds so far.
     public var seconds: Double
 }
@@ -66,6 +70,16 @@ public struct RecurrentExperiment: Sendable {
     public var synthesizerHiddenLayers = 0
     /// Units per synthesizer hidden layer.
     public var synthesizerHiddenSize = 1024
+    /// The linear synthesizer's regression uses M(s₀) recomputed at learning time (true) or the
+    /// prediction M made at the previous window's end, one update earlier (false)
+    /// (``RecurrentSynthesizer/recomputesPrediction``; `--synthesizer-prediction`).
+    public var synthesizerRecomputesPrediction = false
+    /// DNI + Aux (`--aux`, DNI only): the window's states also predict its synthetic gradient
+    /// (``FutureSyntheticGradientPredictor``).
+    public var auxiliary = false
+    /// β, the weight of the auxiliary loss in the core's objective (`--aux-weight`). 1: the
+    /// paper gives none; we did not tune it.
+    public var auxiliaryWeight: Float = 1
     /// The budget: training windows.
     public var windows = 10_000
     /// Untimed windows before the timed ones (throughput measurements).
@@ -100,6 +114,10 @@ public struct RecurrentExperiment: Sendable {
         guard syntheticGradientScale >= 0, syntheticGradientScale.isFinite else {
             throw InputError("--synthetic-gradient-scale must be non-negative, got \(syntheticGradientScale)")
         }
+        if auxiliary, method != .dni { throw InputError("--aux (DNI + Aux) applies to --method dni only") }
+        guard auxiliaryWeight >= 0, auxiliaryWeight.isFinite else {
+            throw InputError("--aux-weight must be non-negative, got \(auxiliaryWeight)")
+        }
         guard windows >= 1 else { throw InputError("--steps must be at least 1, got \(windows)") }
         if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
         guard probeHorizon >= 1 else { throw InputError("--probe-horizon must be at least 1, got \(probeHorizon)") }
@@ -116,9 +134,14 @@ public struct RecurrentExperiment: Sendable {
             synthesizer = RecurrentSynthesizer(
                 stateSize: cell.stateSize, hiddenLayers: synthesizerHiddenLayers, hiddenSize: synthesizerHiddenSize,
                 optimizer: Adam(learningRate: synthesizerLearningRate), generator: &synthesizerGenerator, engine: engine)
+            synthesizer?.recomputesPrediction = synthesizerRecomputesPrediction
         }
+        let auxiliary = method == .dni && self.auxiliary
+            ? FutureSyntheticGradientPredictor(stateSize: cell.stateSize, lossWeight: auxiliaryWeight,
+                                               optimizer: Adam(learningRate: synthesizerLearningRate), engine: engine)
+            : nil
         return RecurrentNetwork(cell: cell, classes: task.outputSize, truncation: truncation, batchSize: batchSize,
-                                optimizer: Adam(learningRate: learningRate), synthesizer: synthesizer,
+                                optimizer: Adam(learningRate: learningRate), synthesizer: synthesizer, auxiliary: auxiliary,
                                 syntheticGradientScale: syntheticGradientScale, generator: &generator, engine: engine)
     }
 
@@ -134,7 +157,7 @@ public struct RecurrentExperiment: Sendable {
         for _ in 0..<warmupWindows { network.trainWindow(on: task) }
         let clock = ContinuousClock()
         var seconds = 0.0
-        var lossSum = 0.0, synthesizerLossSum = 0.0, reportCount = 0, recentLoss = Double.nan
+        var lossSum = 0.0, synthesizerLossSum = 0.0, auxiliaryLossSum = 0.0, reportCount = 0, recentLoss = Double.nan
         var trained = 0
         for window in 1...windows {
             let start = clock.now
@@ -145,7 +168,8 @@ public struct RecurrentExperiment: Sendable {
             guard result.loss.isFinite else {
                 throw TrainingFailure("the loss is \(result.loss) at window \(window) (\(method.rawValue), \(task.name)); try a smaller --learning-rate or --synthetic-gradient-scale")
             }
-            lossSum += result.loss; synthesizerLossSum += result.synthesizerLoss; reportCount += 1
+            lossSum += result.loss; synthesizerLossSum += result.synthesizerLoss
+            auxiliaryLossSum += result.auxiliaryLoss; reportCount += 1
             onEvent(.window(index: window, total: windows, loss: result.loss))
             if let probeEvery, window % probeEvery == 0 {
                 onEvent(.probe(network.probe(task: task, windows: probeHorizon, window: window)))
@@ -154,9 +178,10 @@ public struct RecurrentExperiment: Sendable {
                 onEvent(.report(RecurrentReport(
                     window: window, trainLoss: lossSum / Double(reportCount),
                     synthesizerLoss: synthesizerLossSum / Double(reportCount),
-                    progress: task.progressDescription, seconds: seconds)))
+                    auxiliaryLoss: auxiliaryLossSum / Double(reportCount),
+                    progress: task.progressDescription, progressFields: task.progressFields, seconds: seconds)))
                 recentLoss = lossSum / Double(reportCount)
-                lossSum = 0; synthesizerLossSum = 0; reportCount = 0
+                lossSum = 0; synthesizerLossSum = 0; auxiliaryLossSum = 0; reportCount = 0
             }
             if stop { break }
         }
@@ -170,6 +195,7 @@ public struct RecurrentExperiment: Sendable {
             "steps": Double(trained), "truncation": Double(truncation), "hidden": Double(hiddenSize),
             "windows_per_second": seconds > 0 ? Double(trained) / seconds : 0,
             "synthetic_gradient_scale": method == .dni ? Double(syntheticGradientScale) : .nan,
+            "auxiliary_weight": method == .dni && auxiliary ? Double(auxiliaryWeight) : .nan,
         ]) { first, _ in first }.filter { !$0.value.isNaN }
         return summary
     }

@@ -9,7 +9,9 @@ import Linalg
 /// 2. the task's loss L = (1/(T·B)) Σ ℓ_{t,n} and its per-row gradients;
 /// 3. at the last state, ∂ℓ/∂s_T = λ·ĝ with ĝ = M(s_T) (DNI; λ = ``syntheticGradientScale``),
 ///    or 0 (plain truncated BPTT);
-/// 4. backward through the window to δ₀ = ∂ℓ/∂s₀ (which includes λ·ĝ's effect);
+/// 4. backward through the window to δ₀ = ∂ℓ/∂s₀ (which includes λ·ĝ's effect; with DNI + Aux
+///    also the auxiliary gradient β·(A(s_t) − ĝ)·Wᵀ at s₁ … s_{T−1},
+///    ``FutureSyntheticGradientPredictor``);
 /// 5. DNI: M learns ½‖M(s₀) − δ₀‖² — δ₀ is the bootstrapped target for the prediction made at
 ///    the previous window's end, whose last state is s₀ (the linear synthesizer regresses that
 ///    very prediction; see ``RecurrentSynthesizer``);
@@ -27,6 +29,9 @@ public final class RecurrentNetwork {
     public let optimizer: any Optimizer
     /// The synthetic-gradient model, or nil for plain truncated BPTT.
     public let synthesizer: RecurrentSynthesizer?
+    /// DNI + Aux: the head through which the window's states predict its synthetic gradient
+    /// (``FutureSyntheticGradientPredictor``), or nil. Needs a synthesizer.
+    public let auxiliary: FutureSyntheticGradientPredictor?
     /// λ, the factor applied to ĝ where it is injected (DNI only). Without it (λ = 1) the
     /// issue's PyTorch trial diverged: ‖c‖ grew without bound and the forget gates saturated.
     public var syntheticGradientScale: Float
@@ -51,9 +56,12 @@ public final class RecurrentNetwork {
     /// A network reading `batchSize` streams, with the state starting at zero.
     public init(cell: any RecurrentCell, classes: Int, truncation: Int, batchSize: Int,
                 optimizer: any Optimizer, synthesizer: RecurrentSynthesizer? = nil,
+                auxiliary: FutureSyntheticGradientPredictor? = nil,
                 syntheticGradientScale: Float = 0.1, generator: inout SeededGenerator,
                 engine: GEMMEngine = .default) {
         precondition(truncation >= 1 && batchSize >= 1, "truncation and batch size must be positive")
+        precondition(auxiliary == nil || synthesizer != nil, "the auxiliary task predicts a synthesizer's output")
+        self.auxiliary = auxiliary
         self.cell = cell
         self.readout = Dense(inputSize: cell.outputSize, outputSize: classes, generator: &generator, engine: engine)
         self.optimizer = optimizer
@@ -77,6 +85,8 @@ public final class RecurrentNetwork {
         public var loss: Double
         /// The synthesizer's regression loss (0 without one).
         public var synthesizerLoss: Double
+        /// DNI + Aux: the auxiliary head's regression loss, ½‖A(s_t) − ĝ_T‖² per row (0 without one).
+        public var auxiliaryLoss: Double = 0
     }
 
     /// Trains on the task's next window (steps 1–6 above).
@@ -100,7 +110,10 @@ public final class RecurrentNetwork {
             nextGradient.resize(rows: batchSize, columns: cell.stateSize)
             nextGradient.fill(0)
         }
+        // DNI + Aux: the states s₁ … s_{T−1} regress ĝ_T = M(s_T) (before λ).
+        let auxiliaryLoss = auxiliary?.evaluate(states: states, steps: steps, target: prediction) ?? 0
         for t in stride(from: steps - 1, through: 0, by: -1) {
+            if let auxiliary, t + 1 < steps { auxiliary.addStateGradient(at: t + 1, to: &nextGradient) }
             // ∂ℓ/∂s₀ is read only by the synthesizer (its target): plain BPTT skips that product.
             cell.backward(step: t, outputGradients: outputGradients, nextStateGradient: nextGradient,
                           stateGradient: &previousGradient, needsStateGradient: t > 0 || synthesizer != nil,
@@ -111,8 +124,9 @@ public final class RecurrentNetwork {
         // nextGradient now holds δ₀ = ∂ℓ/∂s₀, the target for M at s₀.
         let synthesizerLoss = synthesizer?.learn(target: nextGradient) ?? 0
         optimizer.update(trainableParameters)
+        auxiliary?.update()
         states.swapAt(0, steps)
-        return WindowResult(loss: loss, synthesizerLoss: synthesizerLoss)
+        return WindowResult(loss: loss, synthesizerLoss: synthesizerLoss, auxiliaryLoss: auxiliaryLoss)
     }
 
     /// Forward only (no saved state is used afterwards): runs `steps` steps of `inputs`

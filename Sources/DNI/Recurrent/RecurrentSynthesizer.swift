@@ -27,6 +27,10 @@ public final class RecurrentSynthesizer {
     /// The state whose prediction ``learn(target:)`` regresses (s₀ of the window).
     private var rememberedState = Matrix.empty
     private let engine: GEMMEngine
+    /// Linear synthesizer: when true, ``learn(target:)`` regresses ĝ₀ = M(s₀) recomputed with the
+    /// current parameters from the remembered s₀ (one more product per window); when false, the
+    /// prediction made at the previous window's end, with the parameters of one update ago.
+    public var recomputesPrediction = false
 
     /// A synthesizer for states of `stateSize` columns.
     public init(stateSize: Int, hiddenLayers: Int = 0, hiddenSize: Int = 1024, optimizer: any Optimizer,
@@ -83,6 +87,11 @@ public final class RecurrentSynthesizer {
         let rows = target.rows, columns = target.columns
         precondition(rememberedPrediction.rows == rows && rememberedPrediction.columns == columns && rememberedState.rows == rows,
                      "learn(target:) needs predict(_:rememberingFor:into:) first")
+        if recomputesPrediction {
+            // ĝ₀ = s₀·W + b with the parameters M has now.
+            engine.multiply(rememberedState, layers[0].weight.value, into: &rememberedPrediction)
+            if let bias = layers[0].bias { rememberedPrediction.addRowVector(bias.value) }
+        }
         errorBuffer.resize(rows: rows, columns: columns)
         var squares = 0.0
         rememberedPrediction.withUnsafeBufferPointer { p in

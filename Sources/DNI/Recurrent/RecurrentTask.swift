@@ -37,7 +37,16 @@ public protocol RecurrentTask: AnyObject {
     /// A short progress line, for the text output (`length 3, 0.41 bits`).
     var progressDescription: String { get }
 
+    /// The same progress as numbers for reports and charts, keyed in snake_case
+    /// (`curriculum_length`, `max_length_solved`); empty where a task has none.
+    var progressFields: [String: Double] { get }
+
     /// Called once at the end: the task's summary fields (`max_length_solved`, `test_bpc`…),
     /// and the final test metrics in the form of ``Evaluation``.
     func finish(network: RecurrentNetwork) throws -> (fields: [String: Double], test: Evaluation)
+}
+
+extension RecurrentTask {
+    /// No numeric progress by default.
+    public var progressFields: [String: Double] { [:] }
 }

@@ -116,4 +116,37 @@ import Testing
             #expect(a.value.norm() > 0)
         }
     }
+
+    /// With `recomputesPrediction`, the linear synthesizer regresses M(s₀) with its current
+    /// parameters: three windows equal plain Dense steps at s₀ of windows 2 and 3, while the
+    /// stale default (the prediction of one update earlier) ends elsewhere.
+    @Test func recomputedPredictionIsThePlainStep() {
+        var generator = SeededGenerator(seed: 13)
+        let engine = GEMMEngine(kernel: ReferenceGEMM())
+        func make() -> RecurrentSynthesizer {
+            var seed = SeededGenerator(seed: 14)
+            return RecurrentSynthesizer(stateSize: 5, optimizer: SGD(learningRate: 0.3), generator: &seed, engine: engine)
+        }
+        let recomputed = make(), stale = make(), plain = make()
+        recomputed.recomputesPrediction = true
+        let states = (0..<4).map { _ in Matrix.randomNormal(rows: 3, columns: 5, standardDeviation: 1, using: &generator) }
+        let targets = (0..<3).map { _ in Matrix.randomNormal(rows: 3, columns: 5, standardDeviation: 1, using: &generator) }
+        var prediction = Matrix.empty
+        for window in 0..<3 {
+            for synthesizer in [recomputed, stale] {
+                synthesizer.predict(states[window + 1], rememberingFor: states[window], into: &prediction)
+                synthesizer.learn(target: targets[window])
+            }
+            if window > 0 { plain.learn(state: states[window], target: targets[window]) }
+        }
+        func distance(_ a: RecurrentSynthesizer, _ b: RecurrentSynthesizer) -> Double {
+            zip(a.parameters, b.parameters).reduce(0.0) { total, pair in
+                var difference = Matrix.empty
+                pair.0.value.zip(pair.1.value, into: &difference) { $0 - $1 }
+                return total + difference.norm()
+            }
+        }
+        #expect(distance(recomputed, plain) <= 1e-5)
+        #expect(distance(stale, plain) > 1e-3)
+    }
 }

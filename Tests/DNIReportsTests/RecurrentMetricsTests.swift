@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+@testable import DNIReports
+
+/// Recurrent runs' JSON Lines (`dni train|compare --task copy --json`): report lines become
+/// window records named by method and truncation, recurrent probes become cosine probes, and the
+/// report draws the curriculum from them.
+@Suite struct RecurrentMetricsTests {
+    /// Two truncations of DNI (one with Aux) and BPTT, as `dni compare --truncation 2,3 --json` writes them.
+    static let lines = """
+    {"event":"data","task":"copy","source":"generated"}
+    {"event":"report","method":"backprop","truncation":2,"window":10,"train_loss":0.7,"curriculum_length":1,"max_length_solved":0,"seconds":0.1}
+    {"event":"report","method":"backprop","truncation":2,"window":20,"train_loss":0.6,"curriculum_length":2,"max_length_solved":1,"seconds":0.2}
+    {"event":"probe","method":"backprop","truncation":2,"window":20,"cell_norm":1.5,"saturated_forget_fraction":0,"true_gradient_norm":0.3,"horizon":4}
+    {"event":"summary","task":"copy","method":"backprop","seed":1,"train_loss":0.6,"test_loss":2.1,"test_accuracy":0.3,"seconds":0.2,"max_length_solved":1,"steps":20,"truncation":2}
+    {"event":"report","method":"dni","truncation":3,"auxiliary":true,"window":10,"train_loss":0.5,"auxiliary_loss":0.01,"curriculum_length":2,"max_length_solved":1,"seconds":0.1}
+    {"event":"probe","method":"dni","truncation":3,"auxiliary":true,"window":10,"cell_norm":1.2,"cosine":0.25,"norm_ratio":0.1,"true_gradient_norm":0.3,"horizon":4}
+    {"event":"summary","task":"copy","method":"dni","seed":1,"train_loss":0.5,"test_loss":1.9,"test_accuracy":0.4,"seconds":0.1,"auxiliary_weight":1,"max_length_solved":1,"steps":10,"truncation":3}
+    """
+
+    @Test func reportLinesBecomeWindowRecords() throws {
+        let runs = try MetricsReader.read(text: Self.lines, source: "copy.jsonl")
+        #expect(runs.map(\.name) == ["backprop T=2", "dni+aux T=3"])
+        #expect(runs[0].windows.map(\.window) == [10, 20])
+        #expect(runs[0].windows.map { $0.fields["max_length_solved"] } == [0, 1])
+        #expect(runs[0].probes.isEmpty)  // a BPTT probe has no cosine
+        #expect(runs[1].probes == [ProbeRecord(step: 10, stage: 1, cosine: 0.25, normRatio: 0.1)])
+        #expect(runs[1].summary?.extraFields["steps"] == 10)
+    }
+
+    @Test func reportDrawsTheCurriculum() throws {
+        let runs = try MetricsReader.read(text: Self.lines, source: "copy.jsonl")
+        let report = HTMLReport(runs: runs, title: "copy")
+        let captions = report.figures().map(\.caption)
+        #expect(captions.first?.hasPrefix("Curriculum:") == true)
+        let chart = try #require(report.figures().first?.chart)
+        #expect(chart.series.map(\.label) == ["backprop T=2", "dni+aux T=3"])
+        // Each curve starts at (0, 0) and follows the report lines.
+        #expect(chart.series[0].points.map(\.x) == [0, 10, 20] && chart.series[0].points.map(\.y) == [0, 0, 1])
+        let html = report.render()
+        #expect(html.contains("dni+aux T=3 — window 10: largest length solved 1"))
+        #expect(!html.contains("<th>Epochs</th>"))  // recurrent runs count windows
+    }
+}
