@@ -13,7 +13,7 @@ struct CheckpointArguments: ParsableArguments {
                                valueName: "path"))
     var checkpoint: String?
 
-    @Option(help: ArgumentHelp("With --checkpoint: also save after every N training steps.", valueName: "n"))
+    @Option(help: ArgumentHelp("With --checkpoint: also save after every N training steps (recurrent tasks: windows).", valueName: "n"))
     var saveEvery: Int?
 
     @Option(help: ArgumentHelp("Continue the run saved in this checkpoint, bit for bit. Options given again must agree with it; --checkpoint and --save-every carry over.",
@@ -29,18 +29,12 @@ struct CheckpointArguments: ParsableArguments {
     static let freeSettings: Set<String> = ["execution.threads", "probe_every"]
 
     /// Checks the options against each other and against the files, before any training.
-    func validate(task: TaskName, execution: ExecutionSettings) throws {
+    func validate(execution: ExecutionSettings) throws {
         if let saveEvery {
             guard checkpoint != nil else { throw InputError("--save-every needs --checkpoint PATH") }
             guard saveEvery >= 1 else { throw InputError("--save-every must be at least 1, got \(saveEvery)") }
         }
         if checkpoint != nil || resume != nil {
-            switch task {
-            case .copy, .repeatCopy, .text:
-                throw InputError("--checkpoint and --resume are not supported for --task \(task.rawValue) yet")
-            case .addition, .mnist:
-                break
-            }
             if execution.kind == .mpi {
                 throw InputError("--checkpoint and --resume are not supported with --execution mpi yet")
             }

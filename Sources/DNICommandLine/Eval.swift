@@ -39,11 +39,15 @@ extension DNICommand {
             let tree = StateTree(sections: file.sections.filter { $0.name != CheckpointArguments.argumentsSection })
             let (plans, _) = try train.arguments.plans(for: [train.method])
             let evaluation: (test: Evaluation, parametersSHA256: String)
+            var fields: [String: Double] = [:]
             do {
                 switch plans[0] {
                 case .addition(let experiment): evaluation = try experiment.evaluate(checkpoint: tree)
                 case .mnist(let experiment, let mnist): evaluation = try experiment.evaluate(checkpoint: tree, on: mnist)
-                case .recurrent: throw InputError("recurrent tasks have no checkpoints yet")
+                case .recurrent(let plan):
+                    let scored = try plan.experiment.evaluate(checkpoint: tree)
+                    evaluation = (scored.test, scored.parametersSHA256)
+                    fields = scored.fields
                 }
             } catch let error as InputError {
                 throw InputError("\(checkpoint): \(error.description)")
@@ -62,6 +66,7 @@ extension DNICommand {
                 line.append("test_loss", test.loss)
                 line.append("test_accuracy", test.accuracy)
                 line.append("test_exact", test.exactAccuracy)
+                for (key, value) in fields.sorted(by: { $0.key < $1.key }) { line.append(key, value) }
                 line.append("parameters_sha256", .string(evaluation.parametersSHA256))
                 output.line(line.description)
             } else {
@@ -69,6 +74,7 @@ extension DNICommand {
                 if let position { text += ", epoch \(position.epoch), \(position.steps) steps" }
                 text += ": test loss \(fixedDecimals(test.loss, 4)), test accuracy \(fixedDecimals(100 * test.accuracy, 2))%"
                 if let exact = test.exactAccuracy { text += ", exact sums \(fixedDecimals(100 * exact, 2))%" }
+                for (key, value) in fields.sorted(by: { $0.key < $1.key }) { text += ", \(key) \(fixedDecimals(value, 3))" }
                 output.line(text)
                 output.line("parameters_sha256 \(evaluation.parametersSHA256)")
             }

@@ -18,14 +18,15 @@ struct RecurrentPlan {
     /// Runs the experiment on this process (`--execution sequential` only: a recurrent core is
     /// one stage), with the matrix products on `--threads` threads (else `DNI_GEMM_THREADS`, else
     /// every core).
-    func run(arguments: TrainingArguments, execution: ExecutionSettings, onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
+    func run(arguments: TrainingArguments, execution: ExecutionSettings, interruptMonitor: InterruptMonitor? = nil,
+             checkpoints: CheckpointPlan = CheckpointPlan(), onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
         guard execution.kind == .sequential, execution.distributed == nil else {
             throw InputError("--execution \(execution.kind.rawValue) does not apply to recurrent tasks (one core, one stage); use sequential")
         }
         let threads = execution.threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) } ?? PackedGEMM.activeProcessorCount
         let engine = GEMMEngine(named: environmentValue("DNI_GEMM"), threads: threads)
         let name = label
-        return try experiment.run(engine: engine) { event in
+        return try experiment.run(engine: engine, interruptMonitor: interruptMonitor, checkpoints: checkpoints) { event in
             switch event {
             case .window(let index, let total, let loss):
                 onEvent(.step(epoch: 1, step: index, stepsPerEpoch: total, meanLoss: loss))

@@ -46,7 +46,7 @@ extension DNICommand {
                 return
             }
             if let report { try ReportDestination.checkWritable(report) }
-            try checkpointing.validate(task: arguments.task, execution: execution)
+            try checkpointing.validate(execution: execution)
             let checkpoints = try checkpointing.plan(
                 configuration: configuration, arguments: CheckpointArguments.storable(Array(invocation.dropFirst())))
             // Not under MPI: ranks stopping at different steps would wait on each other forever.

@@ -280,7 +280,8 @@ enum ExperimentPlan {
                                warmupSteps: arguments.warmup, execution: execution, interruptMonitor: interruptMonitor,
                                checkpoints: checkpoints, onEvent: onEvent)
         case .recurrent(let plan):
-            try plan.run(arguments: arguments, execution: execution, onEvent: onEvent)
+            try plan.run(arguments: arguments, execution: execution, interruptMonitor: interruptMonitor,
+                         checkpoints: checkpoints, onEvent: onEvent)
         }
     }
 }

@@ -96,9 +96,31 @@ import Testing
             try Self.expectBadInput(Self.shortRun + ["--checkpoint", directory + "/missing/c.dni"],
                                     ["--checkpoint \(directory)/missing/c.dni: no such directory"])
             try Self.expectBadInput(Self.shortRun + ["--checkpoint", directory], ["is a directory, expected a file name"])
-            try Self.expectBadInput(["train", "--task", "copy", "--checkpoint", directory + "/c.dni"],
-                                    ["not supported for --task copy yet"])
+            try Self.expectBadInput(Self.shortRun + ["--execution", "mpi", "--checkpoint", directory + "/c.dni"],
+                                    ["not supported with --execution mpi yet"])
             #expect(!FileManager.default.fileExists(atPath: directory + "/c.dni"))
+        }
+    }
+
+    @Test func recurrentRunsCheckpointResumeAndEvaluate() throws {
+        try Self.inDirectory { directory in
+            let path = directory + "/copy.dni"
+            let base = ["train", "--task", "copy", "--method", "dni", "--hidden", "16", "--batch-size", "4", "--truncation", "3"]
+            let reference = try DNIProcess.run(base + ["--steps", "60", "--json"])
+            #expect(reference.status == 0, "\(reference.standardError)")
+            let digest = try #require(reference.outputLines.last?.split(separator: ",").first { $0.contains("parameters_sha256") })
+            // Checkpoints on the way do not change the run; the finished run resumed stays finished.
+            let first = try DNIProcess.run(base + ["--steps", "60", "--checkpoint", path, "--save-every", "10", "--json"])
+            #expect(first.status == 0, "\(first.standardError)")
+            #expect(first.outputLines.last?.contains(digest) == true)
+            let resumed = try DNIProcess.run(["train", "--resume", path, "--json"])
+            #expect(resumed.status == 0, "\(resumed.standardError)")
+            #expect(resumed.outputLines.last?.contains(digest) == true)
+            let evaluated = try DNIProcess.run(["eval", "--checkpoint", path, "--json"])
+            #expect(evaluated.status == 0, "\(evaluated.standardError)")
+            #expect(evaluated.standardOutput.contains(digest) && evaluated.standardOutput.contains("max_length_solved"),
+                    "\(evaluated.standardOutput)")
+            try Self.expectBadInput(["train", "--resume", path, "--truncation", "4"], ["truncation 3", "gives 4"])
         }
     }
 }

@@ -75,6 +75,13 @@ import Darwin
                                           name: "pipelined-\(method)")
     }
 
+    /// The recurrent runs: Copy with truncated BPTT and with DNI (windows instead of steps).
+    @Test(arguments: ["bptt", "dni"])
+    func recurrentRunsKilledAndResumedEndLikeTheUninterruptedRun(method: String) throws {
+        try expectKilledRunsResumeExactly(["train", "--task", "copy", "--method", method, "--hidden", "32", "--batch-size", "8",
+                                           "--truncation", "3", "--steps", "1500"], name: "copy-\(method)")
+    }
+
     func expectKilledRunsResumeExactly(_ base: [String], name: String) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dni-kill-\(name)-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -167,3 +167,34 @@ public struct CopyTaskConfiguration: RecurrentTaskConfiguration {
                  curriculum: Curriculum(recentEpisodes: recentEpisodes))
     }
 }
+
+extension CopyTask {
+    public func saveState(into tree: inout StateTree, path: String) {
+        curriculum.saveState(into: &tree, path: "\(path).curriculum")
+        streams.saveState(into: &tree, path: "\(path).streams")
+        tree.set("\(path).generator", generator: generator)
+        tree.set("\(path).episode_bits", doubles: episodeBits)
+        tree.set("\(path).episode_scored", integers: episodeScored)
+        tree.set("\(path).recent", integers: [recentCorrect, recentScored])
+    }
+
+    public func loadState(from tree: StateTree, path: String) throws(InputError) {
+        try curriculum.loadState(from: tree, path: "\(path).curriculum")
+        try streams.loadState(from: tree, path: "\(path).streams")
+        let inputs = inputSize, outputs = outputSize
+        for stream in streams.streams {
+            guard stream.steps.allSatisfy({ $0.input < inputs && $0.target < outputs }) else {
+                throw InputError("'\(path).streams' holds symbols this task does not have")
+            }
+        }
+        generator = try tree.generator("\(path).generator")
+        let bits = try tree.doubles("\(path).episode_bits"), scored = try tree.integers("\(path).episode_scored")
+        let recent = try tree.integers("\(path).recent")
+        guard bits.count == batchSize, scored.count == batchSize, recent.count == 2 else {
+            throw InputError("'\(path)' holds episode sums for \(bits.count) streams; this run has \(batchSize)")
+        }
+        episodeBits = bits
+        episodeScored = scored
+        (recentCorrect, recentScored) = (recent[0], recent[1])
+    }
+}

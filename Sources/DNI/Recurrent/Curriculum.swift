@@ -53,3 +53,30 @@ public struct Curriculum: Sendable, Equatable {
         return true
     }
 }
+
+extension Curriculum {
+    /// Writes the curriculum's length, what it solved and its window of recent episode errors.
+    func saveState(into tree: inout StateTree, path: String) {
+        tree.set("\(path).position", integers: [length, maxLengthSolved, next, recentEpisodes])
+        tree.set("\(path).errors", doubles: errors)
+        tree.set("\(path).sum", double: sum)
+    }
+
+    /// Reads back what ``saveState(into:path:)`` wrote.
+    mutating func loadState(from tree: StateTree, path: String) throws(InputError) {
+        let position = try tree.integers("\(path).position")
+        guard position.count == 4, position[0] >= 1, position[1] >= 0, position[3] == recentEpisodes else {
+            throw InputError("'\(path).position' does not describe this curriculum (\(recentEpisodes) recent episodes)")
+        }
+        let saved = try tree.doubles("\(path).errors")
+        guard saved.count <= recentEpisodes, (0..<max(1, recentEpisodes)).contains(position[2]) else {
+            throw InputError("'\(path).errors' holds \(saved.count) episodes, at most \(recentEpisodes) fit")
+        }
+        length = position[0]
+        maxLengthSolved = position[1]
+        next = position[2]
+        errors = saved
+        errors.reserveCapacity(recentEpisodes)
+        sum = try tree.double("\(path).sum")
+    }
+}

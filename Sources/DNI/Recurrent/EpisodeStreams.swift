@@ -68,3 +68,36 @@ struct EpisodeStreams: Sendable {
         }
     }
 }
+
+extension EpisodeStreams {
+    /// Writes every stream's episode (inputs and targets), position, length and episode count.
+    func saveState(into tree: inout StateTree, path: String) {
+        tree.set("\(path).count", integer: streams.count)
+        for (index, stream) in streams.enumerated() {
+            tree.set("\(path).\(index).position", integers: [stream.position, stream.length, stream.episodes])
+            tree.set("\(path).\(index).steps", integers: stream.steps.flatMap { [Int($0.input), Int($0.target)] })
+        }
+    }
+
+    /// Reads back what ``saveState(into:path:)`` wrote.
+    mutating func loadState(from tree: StateTree, path: String) throws(InputError) {
+        let count = try tree.integer("\(path).count")
+        guard count == streams.count else {
+            throw InputError("'\(path).count' is \(count) streams; this run has \(streams.count)")
+        }
+        for index in streams.indices {
+            let position = try tree.integers("\(path).\(index).position")
+            let pairs = try tree.integers("\(path).\(index).steps")
+            guard position.count == 3, pairs.count % 2 == 0, (0...(pairs.count / 2)).contains(position[0]),
+                  pairs.allSatisfy({ Int32(exactly: $0) != nil }) else {
+                throw InputError("'\(path).\(index)' is not a stream's position and episode")
+            }
+            streams[index].steps = stride(from: 0, to: pairs.count, by: 2).map {
+                Step(input: Int32(pairs[$0]), target: Int32(pairs[$0 + 1]))
+            }
+            streams[index].position = position[0]
+            streams[index].length = position[1]
+            streams[index].episodes = position[2]
+        }
+    }
+}

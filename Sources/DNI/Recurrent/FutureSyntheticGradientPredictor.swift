@@ -107,3 +107,19 @@ public final class FutureSyntheticGradientPredictor {
     /// One optimizer step of A from the gradients of the last ``evaluate(states:steps:target:)``.
     public func update() { optimizer.update(parameters) }
 }
+
+extension FutureSyntheticGradientPredictor {
+    /// Writes the head's parameters and optimizer.
+    func saveState(into tree: inout StateTree, path: String) {
+        tree.set("\(path).weight", matrix: weight.value)
+        tree.set("\(path).bias", matrix: bias.value)
+        optimizer.saveState(into: &tree, path: "\(path).optimizer")
+    }
+
+    /// Reads back what ``saveState(into:path:)`` wrote.
+    func loadState(from tree: StateTree, path: String) throws(InputError) {
+        try tree.load("\(path).weight", into: &weight.value)
+        try tree.load("\(path).bias", into: &bias.value)
+        try optimizer.loadState(from: tree, path: "\(path).optimizer", parameters: parameters)
+    }
+}

@@ -150,41 +150,74 @@ public struct RecurrentExperiment: Sendable {
     ///
     /// - Throws: ``InputError`` for bad settings or data; ``TrainingFailure`` when the loss
     ///   stops being finite (naming the window).
-    public func run(engine: GEMMEngine = .default, onEvent: (RecurrentEvent) -> Void = { _ in }) throws -> TrainingSummary {
+    ///
+    /// With a ``CheckpointPlan`` the run starts from its state tree and saves one every
+    /// `saveEvery` windows, when `interruptMonitor` reports a stop signal (after the window
+    /// under way; the run then ends early) and at its end: the network, the task's streams and
+    /// curriculum, and the loop's position and sums, so a resumed run trains exactly the
+    /// windows the uninterrupted one would.
+    public func run(engine: GEMMEngine = .default, interruptMonitor: InterruptMonitor? = nil,
+                    checkpoints: CheckpointPlan = CheckpointPlan(),
+                    onEvent: (RecurrentEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let task = try self.task.makeTask(batchSize: batchSize, truncation: truncation, seed: seed &+ 0x5eed)
         let network = makeNetwork(for: task, engine: engine)
-        for _ in 0..<warmupWindows { network.trainWindow(on: task) }
         let clock = ContinuousClock()
-        var seconds = 0.0
-        var lossSum = 0.0, synthesizerLossSum = 0.0, auxiliaryLossSum = 0.0, reportCount = 0, recentLoss = Double.nan
-        var trained = 0
-        for window in 1...windows {
+        var progress = RecurrentProgress()
+        var checkpointSeconds = 0.0, checkpointsWritten = 0
+        func saveCheckpoint() throws {
+            guard let write = checkpoints.write else { return }
+            let start = clock.now
+            var tree = StateTree()
+            progress.save(into: &tree, path: "trainer")
+            task.saveState(into: &tree, path: "task")
+            network.saveState(into: &tree, path: "network")
+            try write(tree)
+            checkpointSeconds += (clock.now - start).seconds
+            checkpointsWritten += 1
+        }
+        if let tree = checkpoints.resume {
+            try progress.load(from: tree, path: "trainer")
+            try task.loadState(from: tree, path: "task")
+            try network.loadState(from: tree, path: "network")
+        } else {
+            for _ in 0..<warmupWindows { network.trainWindow(on: task) }
+        }
+        while !progress.finished && progress.trained < windows {
+            let window = progress.trained + 1
             let start = clock.now
             let result = network.trainWindow(on: task)
             let stop = try task.afterWindow(window, network: network)
-            seconds += (clock.now - start).seconds
-            trained = window
+            progress.seconds += (clock.now - start).seconds
+            progress.trained = window
             guard result.loss.isFinite else {
                 throw TrainingFailure("the loss is \(result.loss) at window \(window) (\(method.rawValue), \(task.name)); try a smaller --learning-rate or --synthetic-gradient-scale")
             }
-            lossSum += result.loss; synthesizerLossSum += result.synthesizerLoss
-            auxiliaryLossSum += result.auxiliaryLoss; reportCount += 1
+            progress.lossSum += result.loss; progress.synthesizerLossSum += result.synthesizerLoss
+            progress.auxiliaryLossSum += result.auxiliaryLoss; progress.reportCount += 1
             onEvent(.window(index: window, total: windows, loss: result.loss))
             if let probeEvery, window % probeEvery == 0 {
                 onEvent(.probe(network.probe(task: task, windows: probeHorizon, window: window)))
             }
             if window % reportEvery == 0 || window == windows || stop {
+                let count = Double(progress.reportCount)
                 onEvent(.report(RecurrentReport(
-                    window: window, trainLoss: lossSum / Double(reportCount),
-                    synthesizerLoss: synthesizerLossSum / Double(reportCount),
-                    auxiliaryLoss: auxiliaryLossSum / Double(reportCount),
-                    progress: task.progressDescription, progressFields: task.progressFields, seconds: seconds)))
-                recentLoss = lossSum / Double(reportCount)
-                lossSum = 0; synthesizerLossSum = 0; auxiliaryLossSum = 0; reportCount = 0
+                    window: window, trainLoss: progress.lossSum / count,
+                    synthesizerLoss: progress.synthesizerLossSum / count,
+                    auxiliaryLoss: progress.auxiliaryLossSum / count,
+                    progress: task.progressDescription, progressFields: task.progressFields, seconds: progress.seconds)))
+                progress.recentLoss = progress.lossSum / count
+                progress.lossSum = 0; progress.synthesizerLossSum = 0; progress.auxiliaryLossSum = 0; progress.reportCount = 0
             }
-            if stop { break }
+            if stop { progress.finished = true }
+            if interruptMonitor?.shouldStop == true { break }
+            if let every = checkpoints.saveEvery, window % every == 0, !progress.finished, window < windows {
+                try saveCheckpoint()
+            }
         }
+        // At the end, or after a stop signal (the windows trained so far).
+        try saveCheckpoint()
+        let seconds = progress.seconds, trained = progress.trained, recentLoss = progress.recentLoss
         let (fields, test) = try task.finish(network: network)
         var summary = TrainingSummary(
             task: task.name, method: method, execution: "sequential", delay: 1, stageGroups: [1], microBatches: 1,
@@ -197,6 +230,27 @@ public struct RecurrentExperiment: Sendable {
             "synthetic_gradient_scale": method == .dni ? Double(syntheticGradientScale) : .nan,
             "auxiliary_weight": method == .dni && auxiliary ? Double(auxiliaryWeight) : .nan,
         ]) { first, _ in first }.filter { !$0.value.isNaN }
+        summary.parametersSHA256 = network.parametersSHA256
+        if checkpointsWritten > 0 {
+            summary.executorStatistics = [ExecutorStatistic(name: "checkpoints_written", value: Double(checkpointsWritten)),
+                                          ExecutorStatistic(name: "checkpoint_seconds", value: checkpointSeconds)]
+        }
         return summary
+    }
+}
+
+extension RecurrentExperiment {
+    /// What a checkpoint of this run holds, scored as its summary would be (the task's fields:
+    /// `max_length_solved`, `test_bpc`…, and the test metrics), with the parameters' digest.
+    public func evaluate(checkpoint tree: StateTree, engine: GEMMEngine = .default) throws
+        -> (fields: [String: Double], test: Evaluation, parametersSHA256: String) {
+        try validate()
+        let task = try self.task.makeTask(batchSize: batchSize, truncation: truncation, seed: seed &+ 0x5eed)
+        let network = makeNetwork(for: task, engine: engine)
+        try task.loadState(from: tree, path: "task")
+        try network.loadState(from: tree, path: "network")
+        let digest = network.parametersSHA256
+        let (fields, test) = try task.finish(network: network)
+        return (fields, test, digest)
     }
 }

@@ -143,3 +143,46 @@ public final class RecurrentNetwork {
         return readout.forward(cell.outputs, mode: .inference)
     }
 }
+
+extension RecurrentNetwork {
+    /// Writes everything the network carries between windows at `path`: the core's and the
+    /// readout's parameters, their optimizer, the carried state s₀, the synthesizer and the
+    /// auxiliary head.
+    public func saveState(into tree: inout StateTree, path: String) {
+        for (index, parameter) in trainableParameters.enumerated() {
+            tree.set("\(path).parameter.\(index)", matrix: parameter.value)
+        }
+        optimizer.saveState(into: &tree, path: "\(path).optimizer")
+        tree.set("\(path).carried_state", matrix: states[0])
+        synthesizer?.saveState(into: &tree, path: "\(path).synthesizer")
+        auxiliary?.saveState(into: &tree, path: "\(path).auxiliary")
+    }
+
+    /// Reads back what ``saveState(into:path:)`` wrote.
+    /// - Throws: ``InputError`` naming the first path that does not fit this network.
+    public func loadState(from tree: StateTree, path: String) throws(InputError) {
+        for (index, parameter) in trainableParameters.enumerated() {
+            try tree.load("\(path).parameter.\(index)", into: &parameter.value)
+        }
+        try optimizer.loadState(from: tree, path: "\(path).optimizer", parameters: trainableParameters)
+        try tree.load("\(path).carried_state", into: &states[0])
+        if let synthesizer {
+            try synthesizer.loadState(from: tree, path: "\(path).synthesizer")
+        } else if tree.contains("\(path).synthesizer.parameter.0") {
+            throw InputError("has a synthesizer at '\(path)'; this network (bptt) has none")
+        }
+        if let auxiliary {
+            try auxiliary.loadState(from: tree, path: "\(path).auxiliary")
+        } else if tree.contains("\(path).auxiliary.weight") {
+            throw InputError("has an auxiliary head at '\(path)'; this network has none")
+        }
+    }
+
+    /// SHA-256 of every parameter (core, readout, synthesizer, auxiliary head) in path order.
+    public var parametersSHA256: String {
+        var digest = SHA256()
+        let all = trainableParameters + (synthesizer?.parameters ?? []) + (auxiliary?.parameters ?? [])
+        for parameter in all { parameter.value.withUnsafeBufferPointer { digest.update(floats: $0) } }
+        return digest.finishHexadecimal()
+    }
+}

@@ -131,3 +131,23 @@ public final class RecurrentSynthesizer {
         return loss
     }
 }
+
+extension RecurrentSynthesizer {
+    /// Writes the layers, the optimizer and the prediction the next window's learning step
+    /// regresses (the linear synthesizer's one-window-old prediction).
+    func saveState(into tree: inout StateTree, path: String) {
+        for (index, parameter) in parameters.enumerated() { tree.set("\(path).parameter.\(index)", matrix: parameter.value) }
+        optimizer.saveState(into: &tree, path: "\(path).optimizer")
+        if hasRememberedPrediction { tree.set("\(path).remembered_prediction", matrix: rememberedPrediction) }
+    }
+
+    /// Reads back what ``saveState(into:path:)`` wrote.
+    func loadState(from tree: StateTree, path: String) throws(InputError) {
+        for (index, parameter) in parameters.enumerated() {
+            try tree.load("\(path).parameter.\(index)", into: &parameter.value)
+        }
+        try optimizer.loadState(from: tree, path: "\(path).optimizer", parameters: parameters)
+        hasRememberedPrediction = tree.contains("\(path).remembered_prediction")
+        rememberedPrediction = hasRememberedPrediction ? try tree.matrix("\(path).remembered_prediction") : .empty
+    }
+}

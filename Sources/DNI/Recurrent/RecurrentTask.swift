@@ -44,6 +44,14 @@ public protocol RecurrentTask: AnyObject {
     /// Called once at the end: the task's summary fields (`max_length_solved`, `test_bpc`…),
     /// and the final test metrics in the form of ``Evaluation``.
     func finish(network: RecurrentNetwork) throws -> (fields: [String: Double], test: Evaluation)
+
+    /// Writes what the task carries from window to window (its streams' positions and random
+    /// state, the curriculum, early-stopping records) at `path` of a checkpoint's state tree.
+    func saveState(into tree: inout StateTree, path: String)
+
+    /// Reads back what ``saveState(into:path:)`` wrote.
+    /// - Throws: ``InputError`` naming the path when it does not fit this task.
+    func loadState(from tree: StateTree, path: String) throws(InputError)
 }
 
 extension RecurrentTask {

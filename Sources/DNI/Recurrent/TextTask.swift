@@ -207,3 +207,30 @@ public struct TextTaskConfiguration: RecurrentTaskConfiguration {
                         evaluateEvery: evaluateEvery, patience: patience)
     }
 }
+
+extension TextTask {
+    public func saveState(into tree: inout StateTree, path: String) {
+        tree.set("\(path).positions", integers: positions)
+        tree.set("\(path).validation", doubles: [bestValidationBitsPerCharacter] + validationHistory)
+        tree.set("\(path).evaluations_without_improvement", integer: evaluationsWithoutImprovement)
+        tree.set("\(path).best_parameters", integer: bestParameters.count)
+        for (index, parameters) in bestParameters.enumerated() { tree.set("\(path).best_parameters.\(index)", matrix: parameters) }
+    }
+
+    public func loadState(from tree: StateTree, path: String) throws(InputError) {
+        let saved = try tree.integers("\(path).positions")
+        guard saved.count == batchSize, saved.allSatisfy({ (0..<segmentLength).contains($0) }) else {
+            throw InputError("'\(path).positions' does not place \(batchSize) streams in this text")
+        }
+        positions = saved
+        let validation = try tree.doubles("\(path).validation")
+        guard let best = validation.first else { throw InputError("'\(path).validation' is empty") }
+        bestValidationBitsPerCharacter = best
+        validationHistory = Array(validation.dropFirst())
+        evaluationsWithoutImprovement = try tree.integer("\(path).evaluations_without_improvement")
+        let count = try tree.integer("\(path).best_parameters")
+        var loaded: [Matrix] = []
+        for index in 0..<max(0, count) { loaded.append(try tree.matrix("\(path).best_parameters.\(index)")) }
+        bestParameters = loaded
+    }
+}
