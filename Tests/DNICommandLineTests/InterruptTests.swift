@@ -65,4 +65,12 @@ import Darwin
         #expect(!outcome.standardOutput.contains(#""event":"summary""#), "\(outcome.standardOutput)")
         #expect(outcome.errorLines.isEmpty, "\(outcome.standardError)")
     }
+
+    @Test func sigintStopsARecurrentRunAfterItsWindow() throws {
+        let outcome = try Self.interrupt(["train", "--task", "copy", "--method", "dni", "--hidden", "16", "--steps", "100000000",
+                                          "--json"], with: [SIGINT])
+        #expect(outcome.status == 130, "\(outcome.standardError)")
+        #expect(!outcome.killedBySignal)
+        #expect(outcome.outputLines.last?.hasPrefix(#"{"event":"summary","task":"copy""#) == true, "\(outcome.standardOutput)")
+    }
 }
