@@ -203,6 +203,8 @@ extension BatchNormalization: PersistentLayerState, ForwardStateSaving {
         setRunningStatistics(mean: mean, variance: variance)
     }
 
+    public var heldRows: Int { hasSavedState ? normalized.rows : 0 }
+
     public func saveForwardState(into tree: inout StateTree, path: String) {
         guard hasSavedState else { return }
         tree.set("\(path).saved_normalized", matrix: normalized)

@@ -101,6 +101,8 @@ public final class Dense: Layer {
 }
 
 extension Dense: ForwardStateSaving {
+    public var heldRows: Int { savedInput.rows }
+
     public func saveForwardState(into tree: inout StateTree, path: String) {
         guard savedInput.rows > 0 else { return }
         tree.set("\(path).saved_input", matrix: savedInput)

@@ -65,7 +65,10 @@ extension Curriculum {
     /// Reads back what ``saveState(into:path:)`` wrote.
     mutating func loadState(from tree: StateTree, path: String) throws(InputError) {
         let position = try tree.integers("\(path).position")
-        guard position.count == 4, position[0] >= 1, position[1] >= 0, position[3] == recentEpisodes else {
+        // A length beyond a million symbols is no curriculum a run reaches (and its episodes
+        // would not fit in memory).
+        guard position.count == 4, (1...1_000_000).contains(position[0]), (0..<position[0]).contains(position[1]),
+              position[3] == recentEpisodes else {
             throw InputError("'\(path).position' does not describe this curriculum (\(recentEpisodes) recent episodes)")
         }
         let saved = try tree.doubles("\(path).errors")

@@ -89,7 +89,7 @@ extension EpisodeStreams {
             let position = try tree.integers("\(path).\(index).position")
             let pairs = try tree.integers("\(path).\(index).steps")
             guard position.count == 3, pairs.count % 2 == 0, (0...(pairs.count / 2)).contains(position[0]),
-                  pairs.allSatisfy({ Int32(exactly: $0) != nil }) else {
+                  pairs.allSatisfy({ $0 >= -1 && Int32(exactly: $0) != nil }) else {
                 throw InputError("'\(path).\(index)' is not a stream's position and episode")
             }
             streams[index].steps = stride(from: 0, to: pairs.count, by: 2).map {

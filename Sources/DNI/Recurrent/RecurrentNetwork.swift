@@ -167,7 +167,7 @@ extension RecurrentNetwork {
         try optimizer.loadState(from: tree, path: "\(path).optimizer", parameters: trainableParameters)
         try tree.load("\(path).carried_state", into: &states[0])
         if let synthesizer {
-            try synthesizer.loadState(from: tree, path: "\(path).synthesizer")
+            try synthesizer.loadState(from: tree, path: "\(path).synthesizer", batchSize: batchSize)
         } else if tree.contains("\(path).synthesizer.parameter.0") {
             throw InputError("has a synthesizer at '\(path)'; this network (bptt) has none")
         }

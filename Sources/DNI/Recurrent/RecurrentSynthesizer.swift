@@ -142,12 +142,16 @@ extension RecurrentSynthesizer {
     }
 
     /// Reads back what ``saveState(into:path:)`` wrote.
-    func loadState(from tree: StateTree, path: String) throws(InputError) {
+    func loadState(from tree: StateTree, path: String, batchSize: Int) throws(InputError) {
         for (index, parameter) in parameters.enumerated() {
             try tree.load("\(path).parameter.\(index)", into: &parameter.value)
         }
         try optimizer.loadState(from: tree, path: "\(path).optimizer", parameters: parameters)
         hasRememberedPrediction = tree.contains("\(path).remembered_prediction")
         rememberedPrediction = hasRememberedPrediction ? try tree.matrix("\(path).remembered_prediction") : .empty
+        guard !hasRememberedPrediction || (rememberedPrediction.columns == layers[layers.count - 1].outputSize
+                                           && rememberedPrediction.rows == batchSize) else {
+            throw InputError("'\(path).remembered_prediction' is \(rememberedPrediction.shape), not [\(batchSize), \(layers[layers.count - 1].outputSize)]")
+        }
     }
 }

@@ -169,6 +169,10 @@ public final class TextTask: RecurrentTask {
                 bestParameters = network.trainableParameters.map(\.value)
             }
         }
+        guard bestParameters.count == network.trainableParameters.count,
+              zip(bestParameters, network.trainableParameters).allSatisfy({ $0.shape == $1.value.shape }) else {
+            throw InputError("the best parameters saved by early stopping do not fit this network (a damaged checkpoint?)")
+        }
         for (saved, parameter) in zip(bestParameters, network.trainableParameters) { parameter.value.assign(saved) }
         let test = evaluate(network: network, text: corpus.test)
         let fields: [String: Double] = [

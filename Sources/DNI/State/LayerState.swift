@@ -16,6 +16,9 @@ public protocol ForwardStateSaving: Layer {
     func saveForwardState(into tree: inout StateTree, path: String)
     /// Restores what ``saveForwardState(into:path:)`` wrote (no section: nothing held).
     func loadForwardState(from tree: StateTree, path: String) throws(InputError)
+    /// The batch rows of the forward pass whose state the layer holds for its backward pass
+    /// (0: none held).
+    var heldRows: Int { get }
 }
 
 extension Sequential {
@@ -46,13 +49,17 @@ extension Sequential {
         }
     }
 
-    /// Restores every layer's saved forward state.
-    func loadForwardState(from tree: StateTree, path: String) throws(InputError) {
+    /// Restores every layer's saved forward state, which each must hold for a batch of `rows`
+    /// rows (a batch in flight).
+    func loadForwardState(from tree: StateTree, path: String, rows: Int) throws(InputError) {
         for (index, layer) in layers.enumerated() {
             guard let saving = layer as? any ForwardStateSaving else {
                 throw InputError("'\(path).\(index)': \(type(of: layer)) cannot restore a batch in flight")
             }
             try saving.loadForwardState(from: tree, path: "\(path).\(index)")
+            guard saving.heldRows == rows else {
+                throw InputError("'\(path).\(index)' holds no saved forward state for a batch of \(rows) rows")
+            }
         }
     }
 

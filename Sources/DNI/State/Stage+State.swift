@@ -50,6 +50,12 @@ extension Stage {
         var inbox = TargetInbox()
         inbox.reserveCapacity(synthesizer.capacity + 1)
         try inbox.load(from: tree, path: "\(path).synthesizer.waiting_targets")
+        let held = Set(synthesizer.heldBatches)
+        for (batch, target) in inbox.waiting {
+            guard target.columns == synthesizer.activationSize, target.rows >= 1, held.contains(batch) else {
+                throw InputError("'\(path).synthesizer.waiting_targets.\(batch)' is not a target for a batch the synthesizer holds")
+            }
+        }
         return inbox.waiting
     }
 }

@@ -142,8 +142,9 @@ public final class MLPSynthesizer: Synthesizer {
             throw SynthesizerScheduleError(
                 "a target arrived for batch \(batch), which the synthesizer does not hold (held: \(heldBatches.sorted()))")
         }
-        precondition(target.rows == slot.prediction.rows && target.columns == activationSize,
-                     "synthesizer target must be [\(slot.prediction.rows), \(activationSize)], got \(target.shape)")
+        guard target.rows == slot.prediction.rows && target.columns == activationSize else {
+            throw SynthesizerScheduleError("the target of batch \(batch) is \(target.shape); the synthesizer predicted [\(slot.prediction.rows), \(activationSize)]")
+        }
         if slot.updatesAtPrediction != updates {
             // The weights moved since this batch was predicted: the error at the current output
             // layer (the old prediction is let go first, so the layer rewrites its buffer in place).
@@ -205,11 +206,14 @@ extension MLPSynthesizer {
                 throw InputError("'\(slotPath).input' has \(input.columns) columns, this synthesizer reads \(width)")
             }
             slot.input = input
-            slot.features = try tree.matrix("\(slotPath).features")
+            slot.features = try tree.matrix("\(slotPath).features", rows: input.rows, columns: slot.output.inputSize)
             slot.prediction = try tree.matrix("\(slotPath).prediction", rows: input.rows, columns: activationSize)
-            try slot.hidden?.loadForwardState(from: tree, path: "\(slotPath).hidden")
+            try slot.hidden?.loadForwardState(from: tree, path: "\(slotPath).hidden", rows: input.rows)
             if let output = slot.output as? any ForwardStateSaving {
                 try output.loadForwardState(from: tree, path: "\(slotPath).output")
+                guard output.heldRows == input.rows else {
+                    throw InputError("'\(slotPath).output' holds no saved forward state for the batch")
+                }
             }
             slot.batch = batch
         }
