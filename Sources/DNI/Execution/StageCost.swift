@@ -19,7 +19,9 @@ public struct StageCost: Sendable, Equatable {
     /// The cost of each stage of the network `configuration` describes, on batches of
     /// `batchSize` random rows, on one thread, under delay `delay` (from 2 on, a synthesizer's
     /// learning step recomputes its output layer). Each stage is timed alone, on a throwaway
-    /// copy built from the same configuration, over `steps` steps after `warmup` untimed ones.
+    /// copy built from the same configuration, over `steps` steps after `warmup` untimed ones;
+    /// the fastest step counts, so that another process taking the core for a moment does not
+    /// skew the split.
     public static func measure(configuration: NetworkConfiguration, loss: any Loss, batchSize: Int,
                                delay: Int = 2, warmup: Int = 2, steps: Int = 4) -> [StageCost] {
         let engine = ExecutionSettings.engine(threads: 1)
@@ -36,7 +38,7 @@ public struct StageCost: Sendable, Equatable {
             let gradient = Matrix.randomNormal(rows: batchSize, columns: widths[index + 1], standardDeviation: 0.01,
                                                using: &generator)
             let isTop = index == configuration.stageCount - 1
-            var own = Duration.zero, learning = Duration.zero
+            var own = Duration.seconds(1_000_000), learning = Duration.seconds(1_000_000)
             let delay = max(1, delay)
             for step in 0..<(warmup + steps) {
                 let start = clock.now
@@ -57,11 +59,11 @@ public struct StageCost: Sendable, Equatable {
                     _ = try? synthesizer.learn(batch: step + 1 - delay, target: gradient)
                 }
                 if step >= warmup {
-                    own += ownEnd - start
-                    learning += clock.now - ownEnd
+                    own = min(own, ownEnd - start)
+                    learning = min(learning, clock.now - ownEnd)
                 }
             }
-            return StageCost(stage: own.seconds / Double(steps), synthesizerLearning: learning.seconds / Double(steps))
+            return StageCost(stage: own.seconds, synthesizerLearning: learning.seconds)
         }
     }
 
