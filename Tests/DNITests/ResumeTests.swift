@@ -177,34 +177,13 @@ import Testing
         _ = try Self.train(configuration, Self.sequential(delay: 2), saveEvery: 5, saved: &checkpoints)
         let sections = try CheckpointFile(parsing: checkpoints[1]).sections
         var refused = 0
-        for (index, section) in sections.enumerated() {
-            var variants: [[CheckpointSection]] = [Array(sections[..<index] + sections[(index + 1)...])]
-            var grown = section
-            grown.shape = [section.count + 1]
-            grown.data += [UInt8](repeating: 0, count: section.elementType.size)
-            variants.append(sections.enumerated().map { $0.offset == index ? grown : $0.element })
-            if section.elementType == .float32 && section.shape.count == 2 {
-                // One row more: a matrix of a plausible but wrong shape.
-                var taller = section
-                taller.shape = [section.shape[0] + 1, section.shape[1]]
-                taller.data += [UInt8](repeating: 0, count: 4 * section.shape[1])
-                variants.append(sections.enumerated().map { $0.offset == index ? taller : $0.element })
-            }
-            if section.elementType == .int64 {
-                for value in [Int64(-7), Int64(1) << 40] {
-                    var absurd = section
-                    absurd.data = (0..<section.count).flatMap { _ in (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
-                    variants.append(sections.enumerated().map { $0.offset == index ? absurd : $0.element })
-                }
-            }
-            for variant in variants {
-                var ignored: [[UInt8]] = []
-                let bytes = CheckpointFile(header: Array("{}".utf8), sections: variant).serialized()
-                do {
-                    _ = try Self.train(configuration, Self.sequential(delay: 2), resume: bytes, saved: &ignored)
-                } catch {
-                    refused += 1
-                }
+        for variant in CheckpointDamage.variants(of: sections) {
+            var ignored: [[UInt8]] = []
+            let bytes = CheckpointFile(header: Array("{}".utf8), sections: variant).serialized()
+            do {
+                _ = try Self.train(configuration, Self.sequential(delay: 2), resume: bytes, saved: &ignored)
+            } catch {
+                refused += 1
             }
         }
         #expect(refused >= sections.count, "most damage must be refused, not trained through")
