@@ -47,8 +47,10 @@ extension DNICommand {
             }
             if let report { try ReportDestination.checkWritable(report) }
             try checkpointing.validate(execution: execution)
-            let checkpoints = try checkpointing.plan(
-                configuration: configuration, arguments: CheckpointArguments.storable(Array(invocation.dropFirst())))
+            var stored = CheckpointArguments.storable(Array(invocation.dropFirst()))
+            // Data found through $DNI_DATA is named, so that a resumed run reads it without it.
+            if arguments.data == nil, let directory = data.directory { stored += ["--data", directory] }
+            let checkpoints = try checkpointing.plan(configuration: configuration, arguments: stored)
             // Not under MPI: ranks stopping at different steps would wait on each other forever.
             let interruptMonitor: InterruptMonitor? = execution.kind == .mpi ? nil : InterruptMonitor()
             try runDistributed(execution, output: output) { execution, output in

@@ -41,9 +41,9 @@ import Testing
     /// Trains 3 epochs of 12 steps (probes every 5 steps, 4 warm-up steps), saving a checkpoint
     /// every `saveEvery` steps into `saved` (as file bytes), or resuming from `resume`.
     static func train(_ configuration: NetworkConfiguration, _ execution: Execution, saveEvery: Int? = nil,
-                      resume: [UInt8]? = nil, saved: inout [[UInt8]]) throws -> Outcome {
+                      resume: [UInt8]? = nil, maxSteps: Int? = nil, saved: inout [[UInt8]]) throws -> Outcome {
         let executor = try execution.make(Fixture.network(configuration))
-        let options = TrainingOptions(epochs: 3, batchSize: 8, probeEvery: 5, seed: 3, warmupSteps: 4)
+        let options = TrainingOptions(epochs: 3, batchSize: 8, probeEvery: 5, seed: 3, maxSteps: maxSteps, warmupSteps: 4)
         let trainer = try Trainer(executor: executor, dataset: Fixture.dataset, options: options)
         var files: [[UInt8]] = []
         var plan = CheckpointPlan(saveEvery: saveEvery)
@@ -125,6 +125,21 @@ import Testing
     @Test func gpipeRunsResumeExactly() throws {
         let configuration = Fixture.configuration(.backprop, batchNormalization: true)
         try expectExactResume(configuration, Self.pipelined([2, 2], delay: 1, microBatches: 2), comment: "GPipe M=2")
+    }
+
+    /// A run cut short by `--steps` (at an epoch's end, and inside one) resumes to the same end,
+    /// and a finished one stays finished.
+    @Test(arguments: [12, 17])
+    func runsWithAStepBudgetResumeExactly(steps: Int) throws {
+        let configuration = Fixture.configuration(.dni, batchNormalization: true)
+        var none: [[UInt8]] = [], checkpoints: [[UInt8]] = [], ignored: [[UInt8]] = []
+        let plain = try Self.train(configuration, Self.sequential(), maxSteps: steps, saved: &none)
+        _ = try Self.train(configuration, Self.sequential(), saveEvery: 5, maxSteps: steps, saved: &checkpoints)
+        #expect(plain.epochs.count == (steps + 11) / 12)
+        for checkpoint in [checkpoints[0], checkpoints[checkpoints.count - 1]] {
+            let resumed = try Self.train(configuration, Self.sequential(), resume: checkpoint, maxSteps: steps, saved: &ignored)
+            #expect(resumed == plain, "\(steps) steps")
+        }
     }
 
     @Test func aCheckpointOfAnotherNetworkIsRefused() throws {

@@ -142,6 +142,8 @@ public struct Trainer {
         var stopped = false
         epochs: while progress.epoch <= options.epochs {
             let epoch = progress.epoch
+            // A run resumed after its --steps were all taken has nothing left to do.
+            if !progress.epochStarted, let maxSteps = options.maxSteps, progress.globalStep >= maxSteps { break epochs }
             if !progress.epochStarted {
                 if options.learningRateDecayEpochs.contains(epoch) {
                     network.scaleLearningRates(by: options.learningRateDecay)
