@@ -35,6 +35,8 @@ struct ResolvedConfiguration {
                        ("batch_size", .leaf(.integer(experiment.batchSize)))]
             fields += Self.shared(experiment)
         case .mnist(let experiment, _):
+            // Only the CNN names its network, so the fully connected configuration reads as before.
+            if experiment.network != .fc { fields.append(("network", .leaf(.string(experiment.network.rawValue)))) }
             fields += [("layers", .leaf(.integer(experiment.layers))),
                        ("hidden_size", .leaf(.integer(experiment.hiddenSize))),
                        ("batch_size", .leaf(.integer(experiment.batchSize)))]

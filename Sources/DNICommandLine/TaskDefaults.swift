@@ -7,14 +7,23 @@ enum TaskDefaults {
     /// How a default reads for the tasks that have it:
     /// `"80 for addition, 10 for mnist"`, `"0.5 for addition (dni: 0.05), 0.001 for mnist (dni: 0.0003)"`,
     /// or just `"1"` when every task and method agrees. A nil closure means the option does not
-    /// apply to that task.
+    /// apply to that task. MNIST's CNN (`--network cnn`) gets a part of its own where its
+    /// default differs from the fully connected network's.
     static func text(addition: ((AdditionExperiment) -> String)?, mnist: ((MNISTExperiment) -> String)?) -> String {
-        var parts: [(task: TaskName, text: String)] = []
-        if let addition { parts.append((.addition, perTask { addition(AdditionExperiment(method: $0)) })) }
-        if let mnist { parts.append((.mnist, perTask { mnist(MNISTExperiment(method: $0)) })) }
+        var parts: [(task: String, text: String)] = []
+        if let addition { parts.append((TaskName.addition.rawValue, perTask { addition(AdditionExperiment(method: $0)) })) }
+        if let mnist {
+            let fullyConnected = perTask { mnist(MNISTExperiment(method: $0)) }
+            parts.append((TaskName.mnist.rawValue, fullyConnected))
+            let convolutional = perTask(methods: cnnMethods) { mnist(MNISTExperiment(method: $0, network: .cnn)) }
+            if convolutional != fullyConnected { parts.append(("mnist --network cnn", convolutional)) }
+        }
         if Set(parts.map(\.text)).count == 1 { return parts[0].text }
-        return parts.map { "\($0.text) for \($0.task.rawValue)" }.joined(separator: ", ")
+        return parts.map { "\($0.text) for \($0.task)" }.joined(separator: ", ")
     }
+
+    /// The methods the CNN learns by.
+    static let cnnMethods = TrainingMethod.allCases.filter { ConvolutionalArchitecture().supports($0) }
 
     /// The same default for both tasks, read from each.
     static func text(_ value: @escaping (any TrainableExperiment) -> String) -> String {
@@ -22,10 +31,10 @@ enum TaskDefaults {
     }
 
     /// The backprop default, followed by the methods whose default differs: `"0.5 (dni: 0.05)"`.
-    static func perTask(_ value: (TrainingMethod) -> String) -> String {
+    static func perTask(methods: [TrainingMethod] = TrainingMethod.allCases, _ value: (TrainingMethod) -> String) -> String {
         let base = value(.backprop)
         var exceptions: [(value: String, methods: [String])] = []
-        for method in TrainingMethod.allCases where value(method) != base {
+        for method in methods where value(method) != base {
             let text = value(method)
             if let index = exceptions.firstIndex(where: { $0.value == text }) {
                 exceptions[index].methods.append(method.rawValue)
@@ -53,7 +62,9 @@ enum TaskDefaults {
 enum TrainingHelp {
     static let bits = "Addition: bits per operand and sum (the post: 8 or 12)."
         + TaskDefaults.suffix(TaskDefaults.text(addition: { String($0.bits) }, mnist: nil))
-    static let layers = "MNIST: number of hidden layers (the paper: 3 to 6)."
+    static let network = "MNIST: the network, fc (fully connected) or cnn (the paper's CNN: 5×5 convolutions, batch norm, ReLU, 3×3 max pooling per stage)."
+        + TaskDefaults.suffix("fc")
+    static let layers = "MNIST: number of hidden layers (the paper: 3 to 6); with --network cnn, of convolutional stages."
         + TaskDefaults.suffix(TaskDefaults.text(addition: nil, mnist: { String($0.layers) }))
     static let examples = "Number of training examples (addition: generated; MNIST: the first N)."
         + TaskDefaults.suffix(TaskDefaults.text(
@@ -61,7 +72,7 @@ enum TrainingHelp {
             mnist: { $0.trainLimit.map(String.init) ?? "every training image" }))
     static let testExamples = "Number of held-out test examples (addition)."
         + TaskDefaults.suffix(TaskDefaults.text(addition: { String($0.testCount) }, mnist: nil))
-    static let hidden = "Hidden layer sizes, comma-separated (addition, e.g. 128,64); MNIST: units per hidden layer."
+    static let hidden = "Hidden layer sizes, comma-separated (addition, e.g. 128,64); MNIST: units per hidden layer (cnn: filters per convolution)."
         + TaskDefaults.suffix(TaskDefaults.text(
             addition: { TaskDefaults.list($0.hiddenSizes) }, mnist: { String($0.hiddenSize) }))
     static let batchSize = "Examples per training step."
@@ -70,9 +81,9 @@ enum TrainingHelp {
         + TaskDefaults.suffix(TaskDefaults.text { "\($0.learningRate)" })
     static let synthesizerLearningRate = "Learning rate of the synthesizers."
         + TaskDefaults.suffix(TaskDefaults.text { "\($0.synthesizer.learningRate)" })
-    static let synthesizerHiddenLayers = "Hidden layers in each synthesizer (0: the post's linear synthesizer)."
+    static let synthesizerHiddenLayers = "Hidden layers in each synthesizer (0: the post's linear synthesizer; cnn: 5×5 convolutions)."
         + TaskDefaults.suffix(TaskDefaults.text { String($0.synthesizer.hiddenLayers) })
-    static let synthesizerHiddenSize = "Units per synthesizer hidden layer (used when it has hidden layers)."
+    static let synthesizerHiddenSize = "Units per synthesizer hidden layer (cnn: filters; used when it has hidden layers)."
         + TaskDefaults.suffix(TaskDefaults.text { String($0.synthesizer.hiddenSize) })
     static let synthesizerInit = "Synthesizer output layer initialisation: zero (the paper) or random (the post)."
         + TaskDefaults.suffix(TaskDefaults.text { $0.synthesizer.zeroInitialization ? "zero" : "random" })

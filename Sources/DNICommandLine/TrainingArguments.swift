@@ -19,6 +19,9 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: ArgumentHelp(TrainingHelp.bits))
     var bits: Int?
 
+    @Option(help: ArgumentHelp(TrainingHelp.network))
+    var network: MNISTNetwork?
+
     @Option(help: ArgumentHelp(TrainingHelp.layers))
     var layers: Int?
 
@@ -124,7 +127,7 @@ struct TrainingArguments: ParsableArguments {
     /// The MNIST experiment for `method` with every given option applied.
     func mnistExperiment(method: TrainingMethod, seed: UInt64? = nil) throws -> MNISTExperiment {
         if bits != nil { throw InputError("--bits applies to --task addition only") }
-        var experiment = MNISTExperiment(method: method)
+        var experiment = MNISTExperiment(method: method, network: network ?? .fc)
         experiment.seed = seed ?? self.seed
         if let layers { experiment.layers = layers }
         if let examples { experiment.trainLimit = examples }
@@ -187,6 +190,7 @@ struct TrainingArguments: ParsableArguments {
         switch task {
         case .addition:
             if layers != nil { throw InputError("--layers applies to --task mnist; use --hidden 128,64 for addition") }
+            if network != nil { throw InputError("--network applies to --task mnist only") }
             if data != nil { throw InputError("--data applies to --task mnist only") }
             let experiments = try seeds.flatMap { seed in try methods.map { try additionExperiment(method: $0, seed: seed) } }
             return (experiments.map { .addition($0) }, DataDescription(addition: experiments[0]))
@@ -287,6 +291,7 @@ enum SynthesizerInitialization: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension TrainingMethod: ExpressibleByArgument {}
+extension MNISTNetwork: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 
 /// Parses `"128,64"` into positive sizes, or throws an ``InputError`` naming `flag`.
