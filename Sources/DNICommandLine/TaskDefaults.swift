@@ -7,23 +7,14 @@ enum TaskDefaults {
     /// How a default reads for the tasks that have it:
     /// `"80 for addition, 10 for mnist"`, `"0.5 for addition (dni: 0.05), 0.001 for mnist (dni: 0.0003)"`,
     /// or just `"1"` when every task and method agrees. A nil closure means the option does not
-    /// apply to that task. MNIST's CNN (`--network cnn`) gets a part of its own where its
-    /// default differs from the fully connected network's.
+    /// apply to that task.
     static func text(addition: ((AdditionExperiment) -> String)?, mnist: ((MNISTExperiment) -> String)?) -> String {
-        var parts: [(task: String, text: String)] = []
-        if let addition { parts.append((TaskName.addition.rawValue, perTask { addition(AdditionExperiment(method: $0)) })) }
-        if let mnist {
-            let fullyConnected = perTask { mnist(MNISTExperiment(method: $0)) }
-            parts.append((TaskName.mnist.rawValue, fullyConnected))
-            let convolutional = perTask(methods: cnnMethods) { mnist(MNISTExperiment(method: $0, network: .cnn)) }
-            if convolutional != fullyConnected { parts.append(("mnist --network cnn", convolutional)) }
-        }
+        var parts: [(task: TaskName, text: String)] = []
+        if let addition { parts.append((.addition, perTask { addition(AdditionExperiment(method: $0)) })) }
+        if let mnist { parts.append((.mnist, perTask { mnist(MNISTExperiment(method: $0)) })) }
         if Set(parts.map(\.text)).count == 1 { return parts[0].text }
-        return parts.map { "\($0.text) for \($0.task)" }.joined(separator: ", ")
+        return parts.map { "\($0.text) for \($0.task.rawValue)" }.joined(separator: ", ")
     }
-
-    /// The methods the CNN learns by.
-    static let cnnMethods = TrainingMethod.allCases.filter { ConvolutionalArchitecture().supports($0) }
 
     /// The same default for both tasks, read from each.
     static func text(_ value: @escaping (any TrainableExperiment) -> String) -> String {
@@ -52,6 +43,24 @@ enum TaskDefaults {
         " (default: \(text))"
     }
 
+    /// What `--network cnn` changes among the MNIST defaults, read from ``MNISTExperiment``:
+    /// `--hidden 64 --synthesizer-hidden-layers 2 …` (with a method's exceptions in parentheses).
+    static var cnnDefaults: String {
+        let methods = TrainingMethod.allCases.filter { ConvolutionalArchitecture().supports($0) }
+        let settings: [(flag: String, value: (MNISTExperiment) -> String)] = [
+            ("--layers", { String($0.layers) }), ("--hidden", { String($0.hiddenSize) }),
+            ("--batch-size", { String($0.batchSize) }), ("--epochs", { String($0.epochs) }),
+            ("--optimizer", { $0.optimizer.rawValue }), ("--learning-rate", { "\($0.learningRate)" }),
+            ("--decay-epochs", { list($0.learningRateDecayEpochs) }),
+            ("--synthesizer-hidden-layers", { String($0.synthesizer.hiddenLayers) }),
+            ("--synthesizer-hidden-size", { String($0.synthesizer.hiddenSize) }),
+            ("--synthesizer-learning-rate", { "\($0.synthesizer.learningRate)" }),
+        ]
+        return settings.map { setting in
+            setting.flag + " " + perTask(methods: methods) { setting.value(MNISTExperiment(method: $0, network: .cnn)) }
+        }.joined(separator: " ")
+    }
+
     /// A comma-separated list, or `none` when empty.
     static func list(_ values: [Int]) -> String {
         values.isEmpty ? "none" : values.map(String.init).joined(separator: ",")
@@ -62,9 +71,10 @@ enum TaskDefaults {
 enum TrainingHelp {
     static let bits = "Addition: bits per operand and sum (the post: 8 or 12)."
         + TaskDefaults.suffix(TaskDefaults.text(addition: { String($0.bits) }, mnist: nil))
-    static let network = "MNIST: the network, fc (fully connected) or cnn (the paper's CNN: 5×5 convolutions, batch norm, ReLU, 3×3 max pooling per stage)."
-        + TaskDefaults.suffix("fc")
-    static let layers = "MNIST: number of hidden layers (the paper: 3 to 6); with --network cnn, of convolutional stages."
+    static let network = "MNIST: the network, fc (fully connected) or cnn (the paper's CNN: per stage a 5×5 convolution, "
+        + "batch norm, ReLU and 3×3 max pooling; --layers counts its convolutional stages, --hidden its filters)."
+        + TaskDefaults.suffix("fc; cnn sets " + TaskDefaults.cnnDefaults)
+    static let layers = "MNIST: number of hidden layers (the paper: 3 to 6)."
         + TaskDefaults.suffix(TaskDefaults.text(addition: nil, mnist: { String($0.layers) }))
     static let examples = "Number of training examples (addition: generated; MNIST: the first N)."
         + TaskDefaults.suffix(TaskDefaults.text(
@@ -72,7 +82,7 @@ enum TrainingHelp {
             mnist: { $0.trainLimit.map(String.init) ?? "every training image" }))
     static let testExamples = "Number of held-out test examples (addition)."
         + TaskDefaults.suffix(TaskDefaults.text(addition: { String($0.testCount) }, mnist: nil))
-    static let hidden = "Hidden layer sizes, comma-separated (addition, e.g. 128,64); MNIST: units per hidden layer (cnn: filters per convolution)."
+    static let hidden = "Hidden layer sizes, comma-separated (addition, e.g. 128,64); MNIST: units per hidden layer."
         + TaskDefaults.suffix(TaskDefaults.text(
             addition: { TaskDefaults.list($0.hiddenSizes) }, mnist: { String($0.hiddenSize) }))
     static let batchSize = "Examples per training step."
@@ -81,9 +91,9 @@ enum TrainingHelp {
         + TaskDefaults.suffix(TaskDefaults.text { "\($0.learningRate)" })
     static let synthesizerLearningRate = "Learning rate of the synthesizers."
         + TaskDefaults.suffix(TaskDefaults.text { "\($0.synthesizer.learningRate)" })
-    static let synthesizerHiddenLayers = "Hidden layers in each synthesizer (0: the post's linear synthesizer; cnn: 5×5 convolutions)."
+    static let synthesizerHiddenLayers = "Hidden layers in each synthesizer (0: the post's linear synthesizer)."
         + TaskDefaults.suffix(TaskDefaults.text { String($0.synthesizer.hiddenLayers) })
-    static let synthesizerHiddenSize = "Units per synthesizer hidden layer (cnn: filters; used when it has hidden layers)."
+    static let synthesizerHiddenSize = "Units per synthesizer hidden layer (used when it has hidden layers)."
         + TaskDefaults.suffix(TaskDefaults.text { String($0.synthesizer.hiddenSize) })
     static let synthesizerInit = "Synthesizer output layer initialisation: zero (the paper) or random (the post)."
         + TaskDefaults.suffix(TaskDefaults.text { $0.synthesizer.zeroInitialization ? "zero" : "random" })
