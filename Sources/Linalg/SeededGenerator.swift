@@ -13,7 +13,9 @@ import Darwin
 /// with our own formulas (not the standard library's, which may change between releases), so
 /// a seed reproduces a run bit for bit wherever Swift runs. Normal variates use Box–Muller.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The whole state: `SeededGenerator(seed: generator.state)` continues the sequence exactly
+    /// where `generator` stands (checkpoints save it).
+    public private(set) var state: UInt64
 
     /// A generator whose sequence is determined by `seed`.
     public init(seed: UInt64) {

@@ -32,6 +32,10 @@ final class OracleSynthesizer: Synthesizer {
         targets.append(copy)
         return 0
     }
+
+    /// The oracle has no state worth keeping: its answers are handed to it.
+    func saveState(into tree: inout StateTree, path: String) {}
+    func loadState(from tree: StateTree, path: String) throws(InputError) {}
 }
 
 /// The exact-reference test: with synthesizers that return the true gradient, one DNI step must

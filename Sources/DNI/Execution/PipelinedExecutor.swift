@@ -18,7 +18,7 @@ public final class PipelinedExecutor: Executor {
     public let delay: Int
     public let microBatches: Int
     public let stageGroups: [Int]
-    private let workers: [StageGroupWorker]
+    let workers: [StageGroupWorker]
     /// `upward[g]` carries activations from group g to g + 1, `downward[g]` targets from g + 1 to g.
     private let upward: [MessageChannel]
     private let downward: [MessageChannel]

@@ -6,7 +6,7 @@ public final class SequentialExecutor: Executor {
     public let network: Network
     public let delay: Int
     public let microBatches: Int
-    private let worker: StageGroupWorker
+    let worker: StageGroupWorker
 
     /// An executor of `network` with delay `delay` (K ≥ 1; DNI and cDNI) and `microBatches`
     /// micro-batches per batch (locked methods; 1 is plain backprop).

@@ -32,20 +32,20 @@ public final class StageGroupWorker: @unchecked Sendable {
     /// runs here, where its targets are computed, with the turn it shares with that stage's
     /// thread and the targets waiting for their turn.
     var lowerSynthesizer: (synthesizer: any Synthesizer, turn: SynthesizerTurn)?
-    private var lowerInbox = TargetInbox()
+    var lowerInbox = TargetInbox()
     /// Pipelined DNI: the turn of this group's last synthesizer, which the group above trains.
     var topTurn: SynthesizerTurn?
     /// Pipelined DNI (``SynthesizerPlacement/below``): the first synthesizer of the group above,
     /// which this group trains, with its turn and its targets waiting for their turn.
     var upperSynthesizer: (synthesizer: any Synthesizer, turn: SynthesizerTurn)?
-    private var upperInbox = TargetInbox()
+    var upperInbox = TargetInbox()
     /// The last batch whose target for the upper synthesizer came down.
-    private var upperTargetsReceivedThrough = -1
+    var upperTargetsReceivedThrough = -1
     /// Pipelined DNI (``SynthesizerPlacement/below``): the turn of this group's first
     /// synthesizer, which the group below trains.
     var firstTurn: SynthesizerTurn?
     /// The last batch whose target δ for this group's top synthesizer came from the group above.
-    private var targetsReceivedThrough = -1
+    var targetsReceivedThrough = -1
     /// Batch buffers of the bottom group, one per micro-batch.
     private var inputBuffers: [Matrix]
     private var targetBuffers: [Matrix]

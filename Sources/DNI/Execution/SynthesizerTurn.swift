@@ -52,6 +52,14 @@ final class SynthesizerTurn: @unchecked Sendable {
         signal.signal()
     }
 
+    /// Sets the counters of a run resumed from a checkpoint before batch `nextBatch`: every
+    /// batch before it predicted, every batch before `nextBatch − delay` learned (where a
+    /// segment leaves them). Called between segments, with no thread waiting.
+    func resume(atBatch nextBatch: Int, delay: Int) {
+        predicted.store(UInt64(nextBatch))
+        learned.store(UInt64(max(0, nextBatch - delay)))
+    }
+
     /// Wakes both sides for good: every wait from now on throws ``ChannelAborted``.
     func abort() { signal.abort() }
 

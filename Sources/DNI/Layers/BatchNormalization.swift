@@ -190,3 +190,38 @@ public final class RunningStatistics {
         }
     }
 }
+
+extension BatchNormalization: PersistentLayerState, ForwardStateSaving {
+    public func saveState(into tree: inout StateTree, path: String) {
+        tree.set("\(path).running_mean", floats: runningStatistics.mean)
+        tree.set("\(path).running_variance", floats: runningStatistics.variance)
+    }
+
+    public func loadState(from tree: StateTree, path: String) throws(InputError) {
+        let mean = try tree.floats("\(path).running_mean", count: inputSize)
+        let variance = try tree.floats("\(path).running_variance", count: inputSize)
+        setRunningStatistics(mean: mean, variance: variance)
+    }
+
+    public func saveForwardState(into tree: inout StateTree, path: String) {
+        guard hasSavedState else { return }
+        tree.set("\(path).saved_normalized", matrix: normalized)
+        tree.set("\(path).saved_inverse_deviation", floats: inverseDeviation)
+        tree.set("\(path).saved_output", matrix: output)
+    }
+
+    public func loadForwardState(from tree: StateTree, path: String) throws(InputError) {
+        guard tree.contains("\(path).saved_normalized") else {
+            hasSavedState = false
+            return
+        }
+        let saved = try tree.matrix("\(path).saved_normalized")
+        guard saved.columns == inputSize else {
+            throw InputError("'\(path).saved_normalized' has \(saved.columns) columns, this layer has \(inputSize)")
+        }
+        normalized = saved
+        inverseDeviation = try tree.floats("\(path).saved_inverse_deviation", count: inputSize)
+        output = try tree.matrix("\(path).saved_output", rows: saved.rows, columns: inputSize)
+        hasSavedState = true
+    }
+}

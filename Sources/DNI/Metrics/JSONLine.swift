@@ -126,6 +126,7 @@ extension TrainingSummary {
         line.append("first_epoch_train_loss", firstEpochTrainLoss)
         if firstEpochTrainLoss != nil { line.append("train_loss_rose", .bool(trainLossRose)) }
         for (key, value) in additionalFields.sorted(by: { $0.key < $1.key }) { line.append(key, value) }
+        if let parametersSHA256 { line.append("parameters_sha256", .string(parametersSHA256)) }
         return line
     }
 }

@@ -56,6 +56,10 @@ public struct TrainingSummary: Sendable, Equatable {
     /// written after the common ones in key order.
     public var additionalFields: [String: Double] = [:]
 
+    /// SHA-256 of every parameter in path order (``Network/parametersSHA256``): equal digests,
+    /// equal weights.
+    public var parametersSHA256: String? = nil
+
     /// Mean training loss of the first epoch (set by ``DivergenceGuard/finish(_:)``).
     public var firstEpochTrainLoss: Double? = nil
 

@@ -12,11 +12,11 @@ public final class Adam: Optimizer {
     /// Added to √v̂ for numerical stability.
     public let epsilon: Float
     /// Number of updates applied so far (t).
-    public private(set) var stepCount = 0
-    private var beta1Power: Float = 1
-    private var beta2Power: Float = 1
-    private var firstMoments: [Matrix] = []
-    private var secondMoments: [Matrix] = []
+    public internal(set) var stepCount = 0
+    fileprivate var beta1Power: Float = 1
+    fileprivate var beta2Power: Float = 1
+    fileprivate var firstMoments: [Matrix] = []
+    fileprivate var secondMoments: [Matrix] = []
 
     /// An optimizer with the given step size and Adam's usual constants.
     public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
@@ -43,5 +43,37 @@ public final class Adam: Optimizer {
                                      secondMoment: &secondMoments[index], beta1: beta1, beta2: beta2,
                                      step: stepSize, correction2: inverseCorrection2, epsilon: epsilon)
         }
+    }
+}
+
+extension Adam {
+    public func saveState(into tree: inout StateTree, path: String) {
+        tree.set("\(path).learning_rate", floats: [learningRate])
+        tree.set("\(path).step_count", integer: stepCount)
+        tree.set("\(path).beta_powers", floats: [beta1Power, beta2Power])
+        for (index, moment) in firstMoments.enumerated() { tree.set("\(path).first_moment.\(index)", matrix: moment) }
+        for (index, moment) in secondMoments.enumerated() { tree.set("\(path).second_moment.\(index)", matrix: moment) }
+    }
+
+    public func loadState(from tree: StateTree, path: String, parameters: [Parameter]) throws(InputError) {
+        learningRate = try tree.floats("\(path).learning_rate", count: 1)[0]
+        stepCount = try tree.integer("\(path).step_count")
+        let powers = try tree.floats("\(path).beta_powers", count: 2)
+        beta1Power = powers[0]
+        beta2Power = powers[1]
+        // Moments exist once the first update has run.
+        guard tree.contains("\(path).first_moment.0") else {
+            firstMoments = []
+            secondMoments = []
+            return
+        }
+        var first: [Matrix] = [], second: [Matrix] = []
+        for (index, parameter) in parameters.enumerated() {
+            let rows = parameter.value.rows, columns = parameter.value.columns
+            first.append(try tree.matrix("\(path).first_moment.\(index)", rows: rows, columns: columns))
+            second.append(try tree.matrix("\(path).second_moment.\(index)", rows: rows, columns: columns))
+        }
+        firstMoments = first
+        secondMoments = second
     }
 }

@@ -8,4 +8,12 @@ public protocol Optimizer: AnyObject {
 
     /// Applies one update to each parameter from its `gradient`.
     func update(_ parameters: [Parameter])
+
+    /// Writes everything the optimizer carries from step to step (step size, step count,
+    /// moments) at `path` of a checkpoint's state tree.
+    func saveState(into tree: inout StateTree, path: String)
+
+    /// Reads back what ``saveState(into:path:)`` wrote for an optimizer of `parameters`.
+    /// - Throws: ``InputError`` naming the path when a section is missing or has another shape.
+    func loadState(from tree: StateTree, path: String, parameters: [Parameter]) throws(InputError)
 }

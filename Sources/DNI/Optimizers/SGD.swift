@@ -6,7 +6,7 @@ public final class SGD: Optimizer {
     public var learningRate: Float
     /// The momentum coefficient μ.
     public let momentum: Float
-    private var velocities: [Matrix] = []
+    fileprivate var velocities: [Matrix] = []
 
     /// An optimizer with step size `learningRate` and momentum `momentum`.
     public init(learningRate: Float, momentum: Float = 0) {
@@ -36,5 +36,26 @@ public final class SGD: Optimizer {
                 }
             }
         }
+    }
+}
+
+extension SGD {
+    public func saveState(into tree: inout StateTree, path: String) {
+        tree.set("\(path).learning_rate", floats: [learningRate])
+        for (index, velocity) in velocities.enumerated() { tree.set("\(path).velocity.\(index)", matrix: velocity) }
+    }
+
+    public func loadState(from tree: StateTree, path: String, parameters: [Parameter]) throws(InputError) {
+        learningRate = try tree.floats("\(path).learning_rate", count: 1)[0]
+        guard tree.contains("\(path).velocity.0") else {
+            velocities = []
+            return
+        }
+        var loaded: [Matrix] = []
+        for (index, parameter) in parameters.enumerated() {
+            loaded.append(try tree.matrix("\(path).velocity.\(index)", rows: parameter.value.rows,
+                                          columns: parameter.value.columns))
+        }
+        velocities = loaded
     }
 }

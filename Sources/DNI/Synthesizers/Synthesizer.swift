@@ -38,6 +38,16 @@ public protocol Synthesizer: AnyObject {
     /// returns L_M before the step and frees the batch.
     @discardableResult
     func learn(batch: Int, target: Matrix) throws -> Double
+
+    /// Writes the synthesizer's whole state at `path`: parameters, running statistics, its
+    /// optimizer, and every batch it holds in flight (input, features, prediction and the saved
+    /// forward state its learning step needs), so a resumed run learns exactly what the
+    /// uninterrupted one would.
+    func saveState(into tree: inout StateTree, path: String)
+
+    /// Reads back what ``saveState(into:path:)`` wrote; the held batches replace any held now.
+    /// - Throws: ``InputError`` naming the path when the tree describes another synthesizer.
+    func loadState(from tree: StateTree, path: String) throws(InputError)
 }
 
 extension Synthesizer {

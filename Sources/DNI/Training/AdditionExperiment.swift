@@ -82,6 +82,7 @@ public struct AdditionExperiment: Sendable, Equatable {
     /// Generates the data, builds the network and trains it, reporting to `onEvent`.
     public func run(probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
                     execution: ExecutionSettings = ExecutionSettings(), interruptMonitor: InterruptMonitor? = nil,
+                    checkpoints: CheckpointPlan = CheckpointPlan(),
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         let dataset = try BinaryAddition.dataset(bits: bits, trainCount: trainCount, testCount: testCount, seed: seed)
@@ -93,6 +94,6 @@ public struct AdditionExperiment: Sendable, Equatable {
                                       maxSteps: maxSteps, warmupSteps: warmupSteps)
         options.interruptMonitor = interruptMonitor
         let trainer = try Trainer(executor: executor, dataset: dataset, options: options)
-        return try trainer.run(onEvent: onEvent)
+        return try trainer.run(checkpoints: checkpoints, onEvent: onEvent)
     }
 }

@@ -80,6 +80,25 @@ public struct DivergenceGuard {
         }
     }
 
+    /// Writes what the guard remembers (the first loss and the first epoch's losses, which the
+    /// closing check compares against) at `path`.
+    func saveState(into tree: inout StateTree, path: String) {
+        tree.set("\(path).steps_checked", integer: stepsChecked)
+        tree.set("\(path).first_loss", doubles: firstLoss.map { [$0] } ?? [])
+        tree.set("\(path).first_epoch", integers: firstEpoch.map { [$0] } ?? [])
+        tree.set("\(path).first_epoch_loss_sum", double: firstEpochLossSum)
+        tree.set("\(path).first_epoch_steps", integer: firstEpochSteps)
+    }
+
+    /// Reads back what ``saveState(into:path:)`` wrote.
+    mutating func loadState(from tree: StateTree, path: String) throws(InputError) {
+        stepsChecked = try tree.integer("\(path).steps_checked")
+        firstLoss = try tree.doubles("\(path).first_loss").first
+        firstEpoch = try tree.integers("\(path).first_epoch").first
+        firstEpochLossSum = try tree.double("\(path).first_epoch_loss_sum")
+        firstEpochSteps = try tree.integer("\(path).first_epoch_steps")
+    }
+
     /// Checks the weights once more after the last step and returns `summary` with the first
     /// epoch's mean training loss filled in (``TrainingSummary/trainLossRose``).
     /// - Throws: ``TrainingFailure`` when a parameter went bad since the last check.

@@ -142,6 +142,7 @@ public struct MNISTExperiment: Sendable, Equatable {
     /// Builds the network and trains it on `mnist`, reporting to `onEvent`.
     public func run(on mnist: MNISTDataset, probeEvery: Int? = nil, maxSteps: Int? = nil, warmupSteps: Int = 0,
                     execution: ExecutionSettings = ExecutionSettings(), interruptMonitor: InterruptMonitor? = nil,
+                    checkpoints: CheckpointPlan = CheckpointPlan(),
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         // The input is the images' (28×28 for MNIST; any other size an IDX set holds).
@@ -173,7 +174,7 @@ public struct MNISTExperiment: Sendable, Equatable {
                                       maxSteps: maxSteps, warmupSteps: warmupSteps)
         options.interruptMonitor = interruptMonitor
         let trainer = try Trainer(executor: executor, dataset: data, options: options)
-        return try trainer.run(onEvent: onEvent)
+        return try trainer.run(checkpoints: checkpoints, onEvent: onEvent)
     }
 }
 

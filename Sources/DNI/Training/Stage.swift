@@ -18,7 +18,7 @@ public final class Stage {
     public let synthesizer: (any Synthesizer)?
     /// For direct feedback alignment: the fixed `[outputSize of network, outputSize]` matrix
     /// that carries the output error straight to this stage.
-    public let directFeedback: Matrix?
+    public internal(set) var directFeedback: Matrix?
     /// The stage's own random stream: after building the stage's weights it draws whether the
     /// stage updates on each step (`updateProbability < 1`). No generator is shared between
     /// stages, so a stage's draws do not depend on where its neighbours run.

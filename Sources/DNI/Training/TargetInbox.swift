@@ -36,4 +36,37 @@ struct TargetInbox {
         batches[slot] = nil
         return try body(targets[slot])
     }
+
+    /// The waiting targets, in batch order (a checkpoint saves them).
+    var waiting: [(batch: Int, target: Matrix)] {
+        zip(batches, targets).compactMap { batch, target in batch.map { ($0, target) } }.sorted { $0.batch < $1.batch }
+    }
+
+    /// Empties the inbox, then stores `entries` (a checkpoint's waiting targets).
+    mutating func replace(with entries: [(batch: Int, target: Matrix)]) throws(InputError) {
+        for slot in batches.indices { batches[slot] = nil }
+        guard entries.count <= batches.count else {
+            throw InputError("\(entries.count) targets wait in the checkpoint; this run's delay leaves room for \(batches.count)")
+        }
+        for (slot, entry) in entries.enumerated() {
+            batches[slot] = entry.batch
+            targets[slot].assign(entry.target)
+        }
+    }
+
+    /// Writes the waiting targets at `path` (`path.batches`, `path.<batch>`).
+    func save(into tree: inout StateTree, path: String) {
+        let entries = waiting
+        tree.set("\(path).batches", integers: entries.map(\.batch))
+        for entry in entries { tree.set("\(path).\(entry.batch)", matrix: entry.target) }
+    }
+
+    /// Reads back what ``save(into:path:)`` wrote.
+    mutating func load(from tree: StateTree, path: String) throws(InputError) {
+        var entries: [(batch: Int, target: Matrix)] = []
+        for batch in try tree.integers("\(path).batches") {
+            entries.append((batch, try tree.matrix("\(path).\(batch)")))
+        }
+        try replace(with: entries)
+    }
 }

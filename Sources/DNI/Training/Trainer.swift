@@ -86,99 +86,155 @@ public struct Trainer {
 
     /// Runs every epoch, reporting progress to `onEvent`; throws ``TrainingFailure`` when the
     /// loss stops being finite.
-    public func run(onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
+    ///
+    /// With a ``CheckpointPlan``, the run starts from its state tree (replaying the saved epoch
+    /// records to `onEvent`) and saves one after every `saveEvery` steps, when a stop signal
+    /// ends it (after the step under way) and at its end. A saved tree holds everything the run
+    /// needs to continue bit for bit: the network and what is in flight between its stages,
+    /// the divergence guard, and the position in the data (``TrainingProgress``).
+    public func run(checkpoints: CheckpointPlan = CheckpointPlan(),
+                    onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         var divergenceGuard = DivergenceGuard(network: network)
-        var generator = SeededGenerator(seed: options.seed &+ 0x5EED_0F_5A_FF1E)
         let stepsPerEpoch = dataset.trainCount / options.batchSize
-        var order = Array(0..<dataset.trainCount)
+        var progress = TrainingProgress(trainCount: dataset.trainCount, seed: options.seed)
+        let resumable = executor as? any ResumableExecutor
+        if checkpoints.isActive && resumable == nil {
+            throw InputError("checkpoints are not supported with --execution \(executor.name) yet")
+        }
         var probeInputs = Matrix.empty, probeTargets = Matrix.empty
         let clock = ContinuousClock()
-        var elapsed = Duration.zero
-        var nextBatch = 0
-        var globalStep = 0
-        var lastRecord: EpochRecord?
-        var trainedExamples = 0
+        var checkpointSeconds = 0.0, checkpointsWritten = 0
         /// One segment of `count` steps from `firstStep` of the current order.
         func segment(firstStep: Int, count: Int) -> TrainingSegment {
-            TrainingSegment(inputs: dataset.trainInputs, targets: dataset.trainTargets, order: order,
-                            batchSize: options.batchSize, firstStep: firstStep, count: count, firstBatch: nextBatch)
+            TrainingSegment(inputs: dataset.trainInputs, targets: dataset.trainTargets, order: progress.order,
+                            batchSize: options.batchSize, firstStep: firstStep, count: count, firstBatch: progress.nextBatch)
+        }
+        /// Saves the whole state; the time it takes counts as training time.
+        func saveCheckpoint() throws {
+            guard let write = checkpoints.write, let resumable else { return }
+            let start = clock.now
+            var tree = StateTree()
+            progress.save(into: &tree, path: "trainer")
+            divergenceGuard.saveState(into: &tree, path: "trainer.divergence_guard")
+            resumable.saveNetworkState(into: &tree)
+            try write(tree)
+            let took = (clock.now - start).seconds
+            progress.epochSeconds += took
+            checkpointSeconds += took
+            checkpointsWritten += 1
         }
         var segmentCap: Int? = options.interruptMonitor != nil ? 8 : options.maxSegmentSteps
         let adaptsSegments = options.interruptMonitor != nil
-        var warmupLeft = options.warmupSteps
-        while warmupLeft > 0 {
-            let count = min(warmupLeft, stepsPerEpoch)
-            _ = try executor.train(segment(firstStep: 0, count: count))
-            nextBatch += count
-            warmupLeft -= count
-        }
-        epochs: for epoch in 1...options.epochs {
-            if options.learningRateDecayEpochs.contains(epoch) {
-                network.scaleLearningRates(by: options.learningRateDecay)
+        if let tree = checkpoints.resume, let resumable {
+            try progress.load(from: tree, path: "trainer", trainCount: dataset.trainCount)
+            try divergenceGuard.loadState(from: tree, path: "trainer.divergence_guard")
+            try resumable.loadNetworkState(from: tree, nextBatch: progress.nextBatch)
+            for record in progress.records { onEvent(.epoch(record)) }
+        } else {
+            var warmupLeft = options.warmupSteps
+            while warmupLeft > 0 {
+                let count = min(warmupLeft, stepsPerEpoch)
+                _ = try executor.train(segment(firstStep: 0, count: count))
+                progress.nextBatch += count
+                warmupLeft -= count
             }
-            generator.shuffle(&order)
-            var lossSum = 0.0, synthesizerLossSum = 0.0
-            var epochTime = Duration.zero
-            var stepsTaken = 0
-            let stepsThisEpoch = options.maxSteps.map { min(stepsPerEpoch, max(0, $0 - globalStep)) } ?? stepsPerEpoch
-            var step = 0
-            while step < stepsThisEpoch {
+        }
+        var stopped = false
+        epochs: while progress.epoch <= options.epochs {
+            let epoch = progress.epoch
+            if !progress.epochStarted {
+                if options.learningRateDecayEpochs.contains(epoch) {
+                    network.scaleLearningRates(by: options.learningRateDecay)
+                }
+                var shuffle = progress.shuffle
+                shuffle.shuffle(&progress.order)
+                progress.shuffle = shuffle
+                progress.step = 0
+                progress.lossSum = 0
+                progress.synthesizerLossSum = 0
+                progress.stepsTaken = 0
+                progress.epochSeconds = 0
+                progress.epochStarted = true
+            }
+            let stepsThisEpoch = options.maxSteps.map {
+                min(stepsPerEpoch, progress.step + max(0, $0 - progress.globalStep))
+            } ?? stepsPerEpoch
+            while progress.step < stepsThisEpoch {
+                let step = progress.step, globalStep = progress.globalStep
                 if let every = options.probeEvery, globalStep % every == 0 {
-                    let rows = order[(step * options.batchSize)..<((step + 1) * options.batchSize)]
+                    let rows = progress.order[(step * options.batchSize)..<((step + 1) * options.batchSize)]
                     probeInputs.gatherRows(rows, of: dataset.trainInputs)
                     probeTargets.gatherRows(rows, of: dataset.trainTargets)
                     let stages = network.probe(input: probeInputs, target: probeTargets)
                     if !stages.isEmpty { onEvent(.probe(ProbeRecord(epoch: epoch, step: globalStep, stages: stages))) }
                 }
-                // Up to the next probe, or the end of the epoch; when a signal may ask the run to
-                // stop, segments of about two seconds, so that it stops soon after (where
-                // segments end changes no result: the stages are only drained there).
+                // Up to the next probe or checkpoint, or the end of the epoch; when a signal may
+                // ask the run to stop, segments of about two seconds, so that it stops soon
+                // after (where segments end changes no result: the stages are only drained there).
                 var count = stepsThisEpoch - step
                 if let every = options.probeEvery { count = min(count, every - globalStep % every) }
+                if let every = checkpoints.saveEvery { count = min(count, every - globalStep % every) }
                 if let segmentCap { count = min(count, segmentCap) }
                 let start = clock.now
                 let result = try executor.train(segment(firstStep: step, count: count))
                 let took = clock.now - start
-                epochTime += took
+                progress.epochSeconds += took.seconds
                 if adaptsSegments {
                     segmentCap = max(1, Int(2 / max(1e-6, took.seconds / Double(count))))
                 }
-                nextBatch += count
+                progress.nextBatch += count
                 for position in 0..<count {
                     let loss = result.losses[position]
+                    let order = progress.order
                     try divergenceGuard.check(StepResult(loss: loss, synthesizerLoss: result.synthesizerLosses[position]),
                                               epoch: epoch, step: step + position + 1,
                                               batch: { batch(step: step + position, order: order) })
-                    lossSum += loss
-                    synthesizerLossSum += result.synthesizerLosses[position]
-                    stepsTaken += 1
-                    trainedExamples += options.batchSize
+                    progress.lossSum += loss
+                    progress.synthesizerLossSum += result.synthesizerLosses[position]
+                    progress.stepsTaken += 1
+                    progress.trainedExamples += options.batchSize
                     onEvent(.step(epoch: epoch, step: step + position + 1, stepsPerEpoch: stepsPerEpoch,
-                                  meanLoss: lossSum / Double(stepsTaken)))
+                                  meanLoss: progress.lossSum / Double(progress.stepsTaken)))
                 }
-                globalStep += count
-                step += count
-                if options.shouldStop { break }
+                progress.globalStep += count
+                progress.step += count
+                if options.shouldStop {
+                    // Saved before the partial epoch is evaluated, so a resumed run goes on with it.
+                    try saveCheckpoint()
+                    stopped = true
+                    break
+                }
+                if let every = checkpoints.saveEvery, progress.globalStep % every == 0 { try saveCheckpoint() }
             }
-            elapsed += epochTime
+            progress.elapsedSeconds += progress.epochSeconds
             let test = network.evaluate(inputs: dataset.testInputs, targets: dataset.testTargets, kind: dataset.kind)
             let record = EpochRecord(
-                epoch: epoch, trainLoss: lossSum / Double(max(1, stepsTaken)),
-                synthesizerLoss: synthesizerLossSum / Double(max(1, stepsTaken)), test: test,
-                seconds: epochTime.seconds, elapsedSeconds: elapsed.seconds)
-            lastRecord = record
+                epoch: epoch, trainLoss: progress.lossSum / Double(max(1, progress.stepsTaken)),
+                synthesizerLoss: progress.synthesizerLossSum / Double(max(1, progress.stepsTaken)), test: test,
+                seconds: progress.epochSeconds, elapsedSeconds: progress.elapsedSeconds)
+            progress.records.append(record)
             onEvent(.epoch(record))
-            if let maxSteps = options.maxSteps, globalStep >= maxSteps { break epochs }
-            if options.shouldStop { break epochs }
+            if stopped { break epochs }
+            progress.epoch += 1
+            progress.epochStarted = false
+            if let maxSteps = options.maxSteps, progress.globalStep >= maxSteps { break epochs }
         }
-        let record = lastRecord!
-        let seconds = elapsed.seconds
+        if !stopped { try saveCheckpoint() }
+        guard let record = progress.records.last else {
+            throw InputError("the checkpoint holds no finished epoch and no step is left to train")
+        }
+        let seconds = progress.elapsedSeconds
         var summary = TrainingSummary(
             task: dataset.name, method: network.method, execution: executor.name, delay: executor.delay,
             stageGroups: executor.stageGroups, microBatches: executor.microBatches, epochs: record.epoch,
             seed: options.seed, trainLoss: record.trainLoss, test: record.test, seconds: seconds,
-            samplesPerSecond: seconds > 0 ? Double(trainedExamples) / seconds : 0)
+            samplesPerSecond: seconds > 0 ? Double(progress.trainedExamples) / seconds : 0)
         summary.executorStatistics = executor.statistics.map { ExecutorStatistic(name: $0.name, value: $0.value) }
+        summary.parametersSHA256 = network.parametersSHA256
+        if checkpointsWritten > 0 {
+            summary.executorStatistics.append(ExecutorStatistic(name: "checkpoints_written", value: Double(checkpointsWritten)))
+            summary.executorStatistics.append(ExecutorStatistic(name: "checkpoint_seconds", value: checkpointSeconds))
+        }
         return try divergenceGuard.finish(summary)
     }
 

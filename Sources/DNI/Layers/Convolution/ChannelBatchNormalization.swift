@@ -65,3 +65,11 @@ public final class ChannelBatchNormalization: Layer {
         return needsInputGradient ? inputGradient.reshaped(rows: batch, columns: inputSize) : .empty
     }
 }
+
+extension ChannelBatchNormalization: PersistentLayerState {
+    public func saveState(into tree: inout StateTree, path: String) { normalization.saveState(into: &tree, path: path) }
+
+    public func loadState(from tree: StateTree, path: String) throws(InputError) {
+        try normalization.loadState(from: tree, path: path)
+    }
+}
