@@ -25,7 +25,7 @@ public final class ConvolutionalSynthesizer: Synthesizer {
     public let optimizer: any Optimizer
 
     /// One batch in flight: which batch, its input, its replica of the stack and its prediction.
-    private final class Slot {
+    fileprivate final class Slot {
         var batch: Int?
         /// ``ConvolutionalSynthesizer/updates`` when the batch was predicted.
         var updatesAtPrediction = 0
@@ -47,9 +47,9 @@ public final class ConvolutionalSynthesizer: Synthesizer {
         }
     }
 
-    private var slots: [Slot]
+    fileprivate var slots: [Slot]
     /// Regression steps taken so far.
-    private var updates = 0
+    fileprivate var updates = 0
     /// The replica used by ``inspect(activation:condition:)``, never by training.
     private let inspection: ConvolutionalSynthesizerNetwork
 
@@ -138,5 +138,60 @@ public final class ConvolutionalSynthesizer: Synthesizer {
         optimizer.update(network.parameters)
         updates += 1
         return loss
+    }
+}
+
+extension ConvolutionalSynthesizer {
+    /// Writes the layers' parameters and running statistics (`path.layers`), the optimizer, the
+    /// step count and every batch in flight: its input, features, prediction and its replica's
+    /// saved forward state (what ``learn(batch:target:)`` needs).
+    public func saveState(into tree: inout StateTree, path: String) {
+        network.layers.saveState(into: &tree, path: "\(path).layers")
+        optimizer.saveState(into: &tree, path: "\(path).optimizer")
+        tree.set("\(path).updates", integer: updates)
+        let held = slots.filter { $0.batch != nil }.sorted { $0.batch! < $1.batch! }
+        tree.set("\(path).held_batches", integers: held.map { $0.batch! })
+        for slot in held {
+            let slotPath = "\(path).held.\(slot.batch!)"
+            tree.set("\(slotPath).updates_at_prediction", integer: slot.updatesAtPrediction)
+            tree.set("\(slotPath).input", matrix: slot.input)
+            tree.set("\(slotPath).features", matrix: slot.features)
+            tree.set("\(slotPath).prediction", matrix: slot.prediction)
+            slot.hidden?.saveForwardState(into: &tree, path: "\(slotPath).hidden")
+            if let output = slot.output as? any ForwardStateSaving {
+                output.saveForwardState(into: &tree, path: "\(slotPath).output")
+            }
+        }
+    }
+
+    public func loadState(from tree: StateTree, path: String) throws(InputError) {
+        try network.layers.loadState(from: tree, path: "\(path).layers")
+        try optimizer.loadState(from: tree, path: "\(path).optimizer", parameters: network.parameters)
+        updates = try tree.integer("\(path).updates")
+        let held = try tree.integers("\(path).held_batches")
+        guard held.count <= slots.count else {
+            throw InputError("'\(path).held_batches' holds \(held.count) batches in flight; this run's delay leaves room for \(slots.count)")
+        }
+        for slot in slots {
+            slot.batch = nil
+            slot.prediction = .empty
+            slot.features = .empty
+        }
+        for (slot, batch) in zip(slots, held) {
+            let slotPath = "\(path).held.\(batch)"
+            slot.updatesAtPrediction = try tree.integer("\(slotPath).updates_at_prediction")
+            let input = try tree.matrix("\(slotPath).input")
+            guard input.columns == activationSize else {
+                throw InputError("'\(slotPath).input' has \(input.columns) columns, this synthesizer reads \(activationSize)")
+            }
+            slot.input = input
+            slot.features = try tree.matrix("\(slotPath).features")
+            slot.prediction = try tree.matrix("\(slotPath).prediction", rows: input.rows, columns: activationSize)
+            try slot.hidden?.loadForwardState(from: tree, path: "\(slotPath).hidden")
+            if let output = slot.output as? any ForwardStateSaving {
+                try output.loadForwardState(from: tree, path: "\(slotPath).output")
+            }
+            slot.batch = batch
+        }
     }
 }

@@ -149,7 +149,7 @@ public struct MNISTExperiment: Sendable, Equatable {
         let shape = SpatialShape(height: mnist.training.imageHeight, width: mnist.training.imageWidth, channels: 1)
         return try run(on: try dataset(from: mnist), imageShape: shape, probeEvery: probeEvery, maxSteps: maxSteps,
                        warmupSteps: warmupSteps, execution: execution, interruptMonitor: interruptMonitor,
-                       onEvent: onEvent)
+                       checkpoints: checkpoints, onEvent: onEvent)
     }
 
     /// Builds the network for images of `imageShape` and trains it on `data` (10 classes, rows
@@ -157,7 +157,7 @@ public struct MNISTExperiment: Sendable, Equatable {
     /// `trainLimit` is not applied here (``dataset(from:)`` applies it to MNIST).
     public func run(on data: Dataset, imageShape: SpatialShape, probeEvery: Int? = nil, maxSteps: Int? = nil,
                     warmupSteps: Int = 0, execution: ExecutionSettings = ExecutionSettings(),
-                    interruptMonitor: InterruptMonitor? = nil,
+                    interruptMonitor: InterruptMonitor? = nil, checkpoints: CheckpointPlan = CheckpointPlan(),
                     onEvent: (TrainingEvent) -> Void = { _ in }) throws -> TrainingSummary {
         try validate()
         guard data.inputSize == imageShape.size, data.outputSize == 10 else {
