@@ -6,7 +6,7 @@ extension DNICommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure the speed of the kernels.",
-            subcommands: [GEMMBenchmark.self, ExecutionBenchmark.self, ConvolutionBenchmark.self])
+            subcommands: [GEMMBenchmark.self, ExecutionBenchmark.self, ConvolutionBenchmark.self, CheckpointBenchmark.self])
     }
 }
 

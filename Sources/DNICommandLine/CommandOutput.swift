@@ -64,3 +64,10 @@ protocol OutputCommand: ParsableCommand {
     /// Runs the command, writing everything it prints to `output`.
     func run(output: CommandOutput) throws
 }
+
+/// A command that also needs the arguments it was started with (``DNICommand/Train`` stores
+/// them in its checkpoints, so that `--resume` can set the same run up again).
+protocol InvocationCommand: OutputCommand {
+    /// Runs the command, which was parsed from `arguments` (the subcommand's name first).
+    func run(output: CommandOutput, arguments: [String]) throws
+}

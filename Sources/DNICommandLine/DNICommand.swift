@@ -16,7 +16,7 @@ public struct DNICommand: ParsableCommand {
         commandName: "dni",
         abstract: "Train neural networks with synthetic gradients (Decoupled Neural Interfaces).",
         version: DNIVersion.string,
-        subcommands: [Train.self, Compare.self, Report.self, Table.self, Bench.self, Info.self]
+        subcommands: [Train.self, Eval.self, Compare.self, Report.self, Table.self, Bench.self, Info.self]
     )
 
     public init() {}
@@ -38,8 +38,11 @@ public struct DNICommand: ParsableCommand {
     /// prints goes to `output` (tests pass one that captures it).
     public static func run(arguments: [String], output: CommandOutput = .process) -> Int32 {
         do {
-            var command = try parseAsRoot(NegativeNumberArguments.joined(arguments))
-            if let writing = command as? any OutputCommand {
+            let arguments = try CheckpointArguments.expand(NegativeNumberArguments.joined(arguments))
+            var command = try parseAsRoot(arguments)
+            if let invoked = command as? any InvocationCommand {
+                try invoked.run(output: output, arguments: arguments)
+            } else if let writing = command as? any OutputCommand {
                 try writing.run(output: output)
             } else {
                 try command.run()

@@ -13,23 +13,23 @@ import Darwin
 enum ReportDestination {
     /// Throws an ``InputError`` naming `path` unless its directory exists and a file can be
     /// created in it (tried with a temporary file, removed at once), and `path` is not a directory.
-    static func checkWritable(_ path: String) throws(InputError) {
-        guard !path.isEmpty else { throw InputError("--report: the path is empty") }
+    static func checkWritable(_ path: String, flag: String = "--report") throws(InputError) {
+        guard !path.isEmpty else { throw InputError("\(flag): the path is empty") }
         var status = stat()
         if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
-            throw InputError("--report \(path): is a directory, expected a file name")
+            throw InputError("\(flag) \(path): is a directory, expected a file name")
         }
         let directory = directoryPart(of: path)
         guard stat(directory, &status) == 0 else {
-            throw InputError("--report \(path): no such directory \(directory)")
+            throw InputError("\(flag) \(path): no such directory \(directory)")
         }
         guard (status.st_mode & S_IFMT) == S_IFDIR else {
-            throw InputError("--report \(path): \(directory) is not a directory")
+            throw InputError("\(flag) \(path): \(directory) is not a directory")
         }
         let probe = directory + "/.dni-report-check-\(getpid())"
         let descriptor = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else {
-            throw InputError("--report \(path): cannot create a file in \(directory) (\(String(cString: strerror(errno))))")
+            throw InputError("\(flag) \(path): cannot create a file in \(directory) (\(String(cString: strerror(errno))))")
         }
         close(descriptor)
         unlink(probe)

@@ -4,7 +4,7 @@ import DNIReports
 
 extension DNICommand {
     /// `dni train`: train one network with one method and report its metrics.
-    struct Train: OutputCommand {
+    struct Train: InvocationCommand {
         static let configuration = CommandConfiguration(
             abstract: "Train a network with \(TrainingMethod.overview) and report test metrics.",
             discussion: """
@@ -21,20 +21,31 @@ extension DNICommand {
         @Option(help: "Also write a self-contained HTML report (charts and table) to this file; probes synthetic gradients by default.")
         var report: String?
 
+        @OptionGroup(title: "Checkpoints") var checkpointing: CheckpointArguments
+
         func run() throws {
             try run(output: .process)
         }
 
         func run(output: CommandOutput) throws {
+            try run(output: output, arguments: [])
+        }
+
+        func run(output: CommandOutput, arguments invocation: [String]) throws {
             let (plans, data) = try arguments.plans(for: [method])
             let plan = plans[0]
             let execution = try arguments.executionSettings()
             let probeEvery = plan.probeEvery(arguments: arguments, probesByDefault: report != nil)
+            let configuration = ResolvedConfiguration(plan: plan, probeEvery: probeEvery, data: data, arguments: arguments,
+                                                      execution: execution).json
             if arguments.printConfig {
-                output.line(ResolvedConfiguration(plan: plan, probeEvery: probeEvery, data: data, arguments: arguments, execution: execution).json)
+                output.line(configuration)
                 return
             }
             if let report { try ReportDestination.checkWritable(report) }
+            try checkpointing.validate(task: arguments.task, execution: execution)
+            let checkpoints = try checkpointing.plan(
+                configuration: configuration, arguments: CheckpointArguments.storable(Array(invocation.dropFirst())))
             // Not under MPI: ranks stopping at different steps would wait on each other forever.
             let interruptMonitor: InterruptMonitor? = execution.kind == .mpi ? nil : InterruptMonitor()
             try runDistributed(execution, output: output) { execution, output in
@@ -42,7 +53,7 @@ extension DNICommand {
                 var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false, output: output)
                 var recorder = RunRecorder()
                 let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution,
-                                           interruptMonitor: interruptMonitor) { event in
+                                           interruptMonitor: interruptMonitor, checkpoints: checkpoints) { event in
                     reporter.handle(event, totalEpochs: plan.epochs)
                     recorder.record(event)
                 }

@@ -295,20 +295,21 @@ enum ExperimentPlan {
     }
 
     func run(arguments: TrainingArguments, probeEvery: Int?, execution: ExecutionSettings,
-             interruptMonitor: InterruptMonitor? = nil,
+             interruptMonitor: InterruptMonitor? = nil, checkpoints: CheckpointPlan = CheckpointPlan(),
              onEvent: (TrainingEvent) -> Void) throws -> TrainingSummary {
         switch self {
         case .addition(let experiment):
             try experiment.run(probeEvery: probeEvery, maxSteps: arguments.steps, warmupSteps: arguments.warmup,
-                               execution: execution, interruptMonitor: interruptMonitor, onEvent: onEvent)
+                               execution: execution, interruptMonitor: interruptMonitor, checkpoints: checkpoints,
+                               onEvent: onEvent)
         case .mnist(let experiment, let mnist):
             try experiment.run(on: mnist, probeEvery: probeEvery, maxSteps: arguments.steps,
                                warmupSteps: arguments.warmup, execution: execution, interruptMonitor: interruptMonitor,
-                               onEvent: onEvent)
+                               checkpoints: checkpoints, onEvent: onEvent)
         case .images(let experiment, let data, let shape):
             try experiment.run(on: data, imageShape: shape, probeEvery: probeEvery, maxSteps: arguments.steps,
                                warmupSteps: arguments.warmup, execution: execution, interruptMonitor: interruptMonitor,
-                               onEvent: onEvent)
+                               checkpoints: checkpoints, onEvent: onEvent)
         case .recurrent(let plan):
             try plan.run(arguments: arguments, execution: execution, onEvent: onEvent)
         }

@@ -85,5 +85,13 @@ import Testing
         #expect(limited.lines.first?.contains("\"train_examples\":20") == true)
         let tooMany = CapturedRun(arguments + ["--examples", "61"])
         #expect(tooMany.status == 2)
+        // A checkpoint of the CNN run scores the same network again (`dni eval`).
+        let checkpoint = directory.appendingPathComponent("run.dni").path
+        let saved = CapturedRun(arguments + ["--checkpoint", checkpoint])
+        #expect(saved.status == 0, "\(saved.standardError)")
+        let digest = try #require(saved.lines.last?.components(separatedBy: "\"parameters_sha256\":\"").dropFirst().first?.prefix(64))
+        let evaluated = CapturedRun(["eval", "--checkpoint", checkpoint])
+        #expect(evaluated.status == 0, "\(evaluated.standardError)")
+        #expect(evaluated.lines.last == "parameters_sha256 \(digest)", "\(evaluated.standardOutput)")
     }
 }

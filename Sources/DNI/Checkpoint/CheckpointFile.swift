@@ -49,6 +49,8 @@ public struct CheckpointFile: Sendable, Equatable {
     /// The file's bytes.
     public func serialized() -> [UInt8] {
         var bytes = Self.magic
+        bytes.reserveCapacity(Self.fixedHeaderSize + header.count
+                              + sections.reduce(0) { $0 + 64 + $1.name.utf8.count + 8 * $1.shape.count + $1.data.count })
         bytes.appendLittleEndian(Self.version)
         bytes.appendLittleEndian(UInt32(sections.count))
         bytes.appendLittleEndian(UInt64(header.count))

@@ -43,10 +43,16 @@ public struct StateTree: Sendable {
 
     /// Stores `matrix` (float32, shape `[rows, columns]`).
     public mutating func set(_ path: String, matrix: Matrix) {
-        var data: [UInt8] = []
-        data.reserveCapacity(4 * matrix.count)
-        matrix.withUnsafeBufferPointer { elements in
+        let data: [UInt8] = matrix.withUnsafeBufferPointer { elements in
+            #if _endian(little)
+            // The file is little-endian, as this machine: the bytes as they are, in one copy.
+            return Array(UnsafeRawBufferPointer(elements))
+            #else
+            var data: [UInt8] = []
+            data.reserveCapacity(4 * elements.count)
             for value in elements { data.appendLittleEndian(value.bitPattern) }
+            return data
+            #endif
         }
         add(CheckpointSection(name: path, elementType: .float32, shape: [matrix.rows, matrix.columns], data: data))
     }
@@ -131,9 +137,15 @@ public struct StateTree: Sendable {
     private func read(_ section: CheckpointSection, into matrix: inout Matrix) throws(InputError) {
         let data = section.data
         matrix.withUnsafeMutableBufferPointer { elements in
+            #if _endian(little)
+            data.withUnsafeBytes { bytes in
+                UnsafeMutableRawBufferPointer(elements).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<(4 * elements.count)]))
+            }
+            #else
             for index in elements.indices {
                 elements[index] = Float(bitPattern: data.littleEndianInteger(at: 4 * index, as: UInt32.self))
             }
+            #endif
         }
     }
 
