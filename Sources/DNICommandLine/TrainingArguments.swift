@@ -26,6 +26,9 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: ArgumentHelp(TrainingHelp.layers))
     var layers: Int?
 
+    @Option(help: "MNIST, dni and cdni: update (DNI's update unlock) or forward (the complete unlock: each stage above the first also trains from a synthetic input I(x); fully connected, sequential). (default: update)")
+    var unlock: UnlockMode?
+
     @Option(help: "MNIST: directory with the IDX files (default: $DNI_DATA, then the bundled subset); cifar10: directory with the binary batch files (required).")
     var data: String?
 
@@ -130,6 +133,7 @@ struct TrainingArguments: ParsableArguments {
     func mnistExperiment(method: TrainingMethod, seed: UInt64? = nil, defaultNetwork: MNISTNetwork = .fc) throws -> MNISTExperiment {
         if bits != nil { throw InputError("--bits applies to --task addition only") }
         var experiment = MNISTExperiment(method: method, network: network ?? defaultNetwork)
+        if let unlock { experiment.unlock = unlock }
         experiment.seed = seed ?? self.seed
         if let layers { experiment.layers = layers }
         if let examples { experiment.trainLimit = examples }
@@ -193,6 +197,7 @@ struct TrainingArguments: ParsableArguments {
         case .addition:
             if layers != nil { throw InputError("--layers applies to --task mnist; use --hidden 128,64 for addition") }
             if network != nil { throw InputError("--network applies to --task mnist and cifar10 only") }
+            if unlock != nil { throw InputError("--unlock applies to --task mnist and cifar10 only") }
             if data != nil { throw InputError("--data applies to --task mnist only") }
             let experiments = try seeds.flatMap { seed in try methods.map { try additionExperiment(method: $0, seed: seed) } }
             return (experiments.map { .addition($0) }, DataDescription(addition: experiments[0]))
@@ -228,6 +233,7 @@ struct TrainingArguments: ParsableArguments {
             return (experiments.map { .images($0, cifar, CIFAR10Split.imageShape) }, description)
         case .copy, .repeatCopy, .text:
             if network != nil { throw InputError("--network applies to --task mnist and cifar10 only") }
+            if unlock != nil { throw InputError("--unlock applies to --task mnist and cifar10 only") }
             return try recurrentPlans(for: methods, seeds: seeds)
         }
     }
@@ -323,6 +329,7 @@ enum SynthesizerInitialization: String, ExpressibleByArgument, CaseIterable {
 
 extension TrainingMethod: ExpressibleByArgument {}
 extension MNISTNetwork: ExpressibleByArgument {}
+extension UnlockMode: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 
 /// Parses `"128,64"` into positive sizes, or throws an ``InputError`` naming `flag`.

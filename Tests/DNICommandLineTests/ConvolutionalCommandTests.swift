@@ -95,3 +95,30 @@ import Testing
         #expect(evaluated.lines.last == "parameters_sha256 \(digest)", "\(evaluated.standardOutput)")
     }
 }
+
+/// `--unlock forward` (the complete unlock) on the command line.
+@Suite struct ForwardUnlockCommandTests {
+    @Test func printConfigAndRefusedCombinations() throws {
+        let run = CapturedRun(["train", "--task", "mnist", "--method", "cdni", "--unlock", "forward", "--print-config"])
+        #expect(run.status == 0)
+        #expect(run.standardOutput.contains("\"unlock\": \"forward\""))
+        #expect(!CapturedRun(["train", "--task", "mnist", "--print-config"]).standardOutput.contains("\"unlock\""))
+        let backprop = CapturedRun(["train", "--task", "mnist", "--unlock", "forward", "--epochs", "1"])
+        #expect(backprop.status == 2 && backprop.standardError.contains("--unlock forward needs synthesizers"))
+        let pipelined = CapturedRun(["train", "--task", "mnist", "--method", "dni", "--unlock", "forward", "--epochs", "1",
+                                     "--execution", "pipelined"])
+        #expect(pipelined.status == 2 && pipelined.standardError.contains("--execution sequential"))
+        let addition = CapturedRun(["train", "--task", "addition", "--unlock", "forward"])
+        #expect(addition.status == 2)
+    }
+
+    @Test func aShortRunReportsTheSyntheticInputs() {
+        let run = CapturedRun(["train", "--task", "mnist", "--method", "dni", "--unlock", "forward", "--hidden", "16",
+                               "--layers", "2", "--examples", "200", "--batch-size", "20", "--epochs", "1",
+                               "--threads", "1", "--json"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let summary = run.lines.last ?? ""
+        #expect(summary.contains("\"execution\":\"sequential-unlocked\""), "\(summary)")
+        #expect(summary.contains("input_cosine_stage_1") && summary.contains("input_relative_error_stage_2"), "\(summary)")
+    }
+}

@@ -38,6 +38,10 @@ public struct MNISTExperiment: Sendable, Equatable {
     public var trainLimit: Int?
     /// Seed of weights and shuffling.
     public var seed: UInt64 = 1
+    /// `.forward` for the complete unlock (DNI and cDNI, fully connected, sequential execution).
+    public var unlock = UnlockMode.update
+    /// The synthetic input models of the complete unlock.
+    public var inputModel = SyntheticInputConfiguration()
 
     /// The defaults for `method` on `network`.
     public init(method: TrainingMethod = .backprop, network: MNISTNetwork = .fc) {
@@ -116,6 +120,12 @@ public struct MNISTExperiment: Sendable, Equatable {
                              + TrainingMethod.allCases.filter(architecture.supports).map(\.rawValue).joined(separator: ", ")
                              + ", not \(method.rawValue)")
         }
+        if unlock == .forward {
+            guard method.usesSynthesizers else {
+                throw InputError("--unlock forward needs synthesizers: use --method dni or cdni, not \(method.rawValue)")
+            }
+            guard network == .fc else { throw InputError("--unlock forward runs the fully connected network only (not --network \(network.rawValue)) yet") }
+        }
         var settings = (network == .fc ? "" : "--network \(network.rawValue) ") + "--hidden \(hiddenSize) --layers \(layers) --batch-size \(batchSize)"
         if method.usesSynthesizers {
             settings += " --synthesizer-hidden-layers \(synthesizer.hiddenLayers) --synthesizer-hidden-size \(synthesizer.hiddenSize)"
@@ -170,8 +180,20 @@ public struct MNISTExperiment: Sendable, Equatable {
             throw InputError("--batch-size \(batchSize) is larger than the training set (\(data.trainCount) examples)")
         }
         let configuration = networkConfiguration(input: imageShape)
-        let executor = try execution.makeExecutor(configuration: configuration, loss: SoftmaxCrossEntropy(),
+        let executor: any Executor
+        if unlock == .forward {
+            guard execution.kind == .sequential, (execution.delay ?? 1) == 1 else {
+                throw InputError("--unlock forward runs with --execution sequential and delay 1 only yet")
+            }
+            try execution.validate()
+            let threads = execution.threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) }
+                ?? PackedGEMM.activeProcessorCount
+            executor = try ForwardUnlockedExecutor(configuration: configuration, loss: SoftmaxCrossEntropy(),
+                                                   inputModel: inputModel, engine: ExecutionSettings.engine(threads: threads))
+        } else {
+            executor = try execution.makeExecutor(configuration: configuration, loss: SoftmaxCrossEntropy(),
                                                   batchSize: batchSize)
+        }
         var options = TrainingOptions(epochs: epochs, batchSize: batchSize, probeEvery: probeEvery,
                                       seed: seed, learningRateDecayEpochs: learningRateDecayEpochs,
                                       maxSteps: maxSteps, warmupSteps: warmupSteps)
