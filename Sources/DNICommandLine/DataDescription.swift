@@ -39,6 +39,17 @@ struct DataDescription: Equatable {
         testExamples = mnist.test.labels.count
     }
 
+    /// The description of CIFAR-10 read from `directory`, of whose `availableTrainingExamples`
+    /// training images a run uses those of `data`.
+    init(cifar10 data: Dataset, directory: String, availableTrainingExamples: Int) {
+        task = .cifar10
+        source = "--data \(directory)"
+        self.directory = directory
+        trainingExamples = data.trainCount
+        self.availableTrainingExamples = availableTrainingExamples
+        testExamples = data.testCount
+    }
+
     /// The description of a recurrent task: Copy episodes generated from the seed, or a text
     /// file (`source` names it). The example counts are 0: streams have no fixed size.
     init(recurrent task: TaskName, source: String, directory: String?) {
@@ -60,6 +71,11 @@ struct DataDescription: Equatable {
         case .addition:
             return "data: binary addition of \(bits ?? 0)-bit numbers, \(grouped(trainingExamples)) generated training "
                 + "problems and \(grouped(testExamples)) held-out test problems (from the seed)"
+        case .cifar10:
+            let used = trainingExamples == availableTrainingExamples
+                ? "\(grouped(trainingExamples)) training images"
+                : "the first \(grouped(trainingExamples)) of \(grouped(availableTrainingExamples)) training images"
+            return "data: CIFAR-10 from \(directory ?? source), \(used), \(grouped(testExamples)) test images"
         case .mnist:
             let used = trainingExamples == availableTrainingExamples
                 ? "\(grouped(trainingExamples)) training images"

@@ -44,6 +44,8 @@ extension DNICommand {
                 switch plans[0] {
                 case .addition(let experiment): evaluation = try experiment.evaluate(checkpoint: tree)
                 case .mnist(let experiment, let mnist): evaluation = try experiment.evaluate(checkpoint: tree, on: mnist)
+                case .images(let experiment, let data, let shape):
+                    evaluation = try experiment.evaluate(checkpoint: tree, on: data, imageShape: shape)
                 case .recurrent(let plan):
                     let scored = try plan.experiment.evaluate(checkpoint: tree)
                     evaluation = (scored.test, scored.parametersSHA256)

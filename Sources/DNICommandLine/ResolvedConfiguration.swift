@@ -34,7 +34,10 @@ struct ResolvedConfiguration {
                        ("hidden_sizes", .integers(experiment.hiddenSizes)),
                        ("batch_size", .leaf(.integer(experiment.batchSize)))]
             fields += Self.shared(experiment)
-        case .mnist(let experiment, _):
+        case .mnist(let experiment, _), .images(let experiment, _, _):
+            // Only the CNN names its network, so the fully connected configuration reads as before.
+            if experiment.network != .fc { fields.append(("network", .leaf(.string(experiment.network.rawValue)))) }
+            if experiment.unlock != .update { fields.append(("unlock", .leaf(.string(experiment.unlock.rawValue)))) }
             fields += [("layers", .leaf(.integer(experiment.layers))),
                        ("hidden_size", .leaf(.integer(experiment.hiddenSize))),
                        ("batch_size", .leaf(.integer(experiment.batchSize)))]

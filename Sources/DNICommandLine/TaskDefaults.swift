@@ -22,10 +22,10 @@ enum TaskDefaults {
     }
 
     /// The backprop default, followed by the methods whose default differs: `"0.5 (dni: 0.05)"`.
-    static func perTask(_ value: (TrainingMethod) -> String) -> String {
+    static func perTask(methods: [TrainingMethod] = TrainingMethod.allCases, _ value: (TrainingMethod) -> String) -> String {
         let base = value(.backprop)
         var exceptions: [(value: String, methods: [String])] = []
-        for method in TrainingMethod.allCases where value(method) != base {
+        for method in methods where value(method) != base {
             let text = value(method)
             if let index = exceptions.firstIndex(where: { $0.value == text }) {
                 exceptions[index].methods.append(method.rawValue)
@@ -43,6 +43,24 @@ enum TaskDefaults {
         " (default: \(text))"
     }
 
+    /// What `--network cnn` changes among the MNIST defaults, read from ``MNISTExperiment``:
+    /// `--hidden 64 --synthesizer-hidden-layers 2 …` (with a method's exceptions in parentheses).
+    static var cnnDefaults: String {
+        let methods = TrainingMethod.allCases.filter { ConvolutionalArchitecture().supports($0) }
+        let settings: [(flag: String, value: (MNISTExperiment) -> String)] = [
+            ("--layers", { String($0.layers) }), ("--hidden", { String($0.hiddenSize) }),
+            ("--batch-size", { String($0.batchSize) }), ("--epochs", { String($0.epochs) }),
+            ("--optimizer", { $0.optimizer.rawValue }), ("--learning-rate", { "\($0.learningRate)" }),
+            ("--decay-epochs", { list($0.learningRateDecayEpochs) }),
+            ("--synthesizer-hidden-layers", { String($0.synthesizer.hiddenLayers) }),
+            ("--synthesizer-hidden-size", { String($0.synthesizer.hiddenSize) }),
+            ("--synthesizer-learning-rate", { "\($0.synthesizer.learningRate)" }),
+        ]
+        return settings.map { setting in
+            setting.flag + " " + perTask(methods: methods) { setting.value(MNISTExperiment(method: $0, network: .cnn)) }
+        }.joined(separator: " ")
+    }
+
     /// A comma-separated list, or `none` when empty.
     static func list(_ values: [Int]) -> String {
         values.isEmpty ? "none" : values.map(String.init).joined(separator: ",")
@@ -53,6 +71,9 @@ enum TaskDefaults {
 enum TrainingHelp {
     static let bits = "Addition: bits per operand and sum (the post: 8 or 12)."
         + TaskDefaults.suffix(TaskDefaults.text(addition: { String($0.bits) }, mnist: nil))
+    static let network = "MNIST: the network, fc (fully connected) or cnn (the paper's CNN: per stage a 5×5 convolution, "
+        + "batch norm, ReLU and 3×3 max pooling; --layers counts its convolutional stages, --hidden its filters)."
+        + TaskDefaults.suffix("fc; cnn sets " + TaskDefaults.cnnDefaults)
     static let layers = "MNIST: number of hidden layers (the paper: 3 to 6)."
         + TaskDefaults.suffix(TaskDefaults.text(addition: nil, mnist: { String($0.layers) }))
     static let examples = "Number of training examples (addition: generated; MNIST: the first N)."

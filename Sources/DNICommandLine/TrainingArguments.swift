@@ -6,6 +6,7 @@ import Linalg
 enum TaskName: String, ExpressibleByArgument, CaseIterable {
     case addition
     case mnist
+    case cifar10
     case copy
     case repeatCopy = "repeat-copy"
     case text
@@ -19,10 +20,16 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: ArgumentHelp(TrainingHelp.bits))
     var bits: Int?
 
+    @Option(help: ArgumentHelp(TrainingHelp.network))
+    var network: MNISTNetwork?
+
     @Option(help: ArgumentHelp(TrainingHelp.layers))
     var layers: Int?
 
-    @Option(help: "MNIST: directory with the IDX files (default: $DNI_DATA, then the bundled subset).")
+    @Option(help: "MNIST, dni and cdni: update (DNI's update unlock) or forward (the complete unlock: each stage above the first also trains from a synthetic input I(x); fully connected, sequential). (default: update)")
+    var unlock: UnlockMode?
+
+    @Option(help: "MNIST: directory with the IDX files (default: $DNI_DATA, then the bundled subset); cifar10: directory with the binary batch files (required).")
     var data: String?
 
     @Option(help: ArgumentHelp(TrainingHelp.examples))
@@ -121,10 +128,12 @@ struct TrainingArguments: ParsableArguments {
         return experiment
     }
 
-    /// The MNIST experiment for `method` with every given option applied.
-    func mnistExperiment(method: TrainingMethod, seed: UInt64? = nil) throws -> MNISTExperiment {
+    /// The MNIST experiment for `method` with every given option applied (on `network`, default
+    /// fully connected; CIFAR-10 uses the same experiment with the CNN by default).
+    func mnistExperiment(method: TrainingMethod, seed: UInt64? = nil, defaultNetwork: MNISTNetwork = .fc) throws -> MNISTExperiment {
         if bits != nil { throw InputError("--bits applies to --task addition only") }
-        var experiment = MNISTExperiment(method: method)
+        var experiment = MNISTExperiment(method: method, network: network ?? defaultNetwork)
+        if let unlock { experiment.unlock = unlock }
         experiment.seed = seed ?? self.seed
         if let layers { experiment.layers = layers }
         if let examples { experiment.trainLimit = examples }
@@ -190,6 +199,8 @@ struct TrainingArguments: ParsableArguments {
         switch task {
         case .addition:
             if layers != nil { throw InputError("--layers applies to --task mnist; use --hidden 128,64 for addition") }
+            if network != nil { throw InputError("--network applies to --task mnist and cifar10 only") }
+            if unlock != nil { throw InputError("--unlock applies to --task mnist and cifar10 only") }
             if data != nil { throw InputError("--data applies to --task mnist only") }
             let experiments = try seeds.flatMap { seed in try methods.map { try additionExperiment(method: $0, seed: seed) } }
             return (experiments.map { .addition($0) }, DataDescription(addition: experiments[0]))
@@ -203,7 +214,29 @@ struct TrainingArguments: ParsableArguments {
             }
             let description = DataDescription(mnist: mnist, source: source, trainingExamples: min(examples ?? available, available))
             return (experiments.map { .mnist($0, mnist) }, description)
+        case .cifar10:
+            let experiments = try seeds.flatMap { seed in
+                try methods.map { try mnistExperiment(method: $0, seed: seed, defaultNetwork: .cnn) }
+            }
+            guard let data else { throw InputError("--task cifar10 needs --data DIR, the directory of the CIFAR-10 binary batch files") }
+            var cifar = try CIFAR10Dataset.load(directoryPath: data).dataset()
+            let available = cifar.trainCount
+            if let examples {
+                guard examples <= available else {
+                    throw InputError("--examples \(examples) is more than the \(available) training images in \(data)")
+                }
+                var subset = Matrix.empty
+                subset.gatherRows(0..<examples, of: cifar.trainInputs)
+                cifar.trainInputs = subset
+                subset = .empty
+                subset.gatherRows(0..<examples, of: cifar.trainTargets)
+                cifar.trainTargets = subset
+            }
+            let description = DataDescription(cifar10: cifar, directory: data, availableTrainingExamples: available)
+            return (experiments.map { .images($0, cifar, CIFAR10Split.imageShape) }, description)
         case .copy, .repeatCopy, .text:
+            if network != nil { throw InputError("--network applies to --task mnist and cifar10 only") }
+            if unlock != nil { throw InputError("--unlock applies to --task mnist and cifar10 only") }
             return try recurrentPlans(for: methods, seeds: seeds)
         }
     }
@@ -226,12 +259,14 @@ extension MNISTExperiment: TrainableExperiment {}
 enum ExperimentPlan {
     case addition(AdditionExperiment)
     case mnist(MNISTExperiment, MNISTDataset)
+    /// The MNIST experiment's networks on another image set (CIFAR-10), rows of `shape`.
+    case images(MNISTExperiment, Dataset, SpatialShape)
     case recurrent(RecurrentPlan)
 
     var method: TrainingMethod {
         switch self {
         case .addition(let experiment): experiment.method
-        case .mnist(let experiment, _): experiment.method
+        case .mnist(let experiment, _), .images(let experiment, _, _): experiment.method
         case .recurrent(let plan): plan.experiment.method
         }
     }
@@ -239,7 +274,7 @@ enum ExperimentPlan {
     var epochs: Int {
         switch self {
         case .addition(let experiment): experiment.epochs
-        case .mnist(let experiment, _): experiment.epochs
+        case .mnist(let experiment, _), .images(let experiment, _, _): experiment.epochs
         case .recurrent: 1
         }
     }
@@ -248,7 +283,7 @@ enum ExperimentPlan {
     var seed: UInt64 {
         switch self {
         case .addition(let experiment): experiment.seed
-        case .mnist(let experiment, _): experiment.seed
+        case .mnist(let experiment, _), .images(let experiment, _, _): experiment.seed
         case .recurrent(let plan): plan.experiment.seed
         }
     }
@@ -261,6 +296,7 @@ enum ExperimentPlan {
         case .addition(let experiment): (experiment.trainCount, experiment.batchSize)
         case .mnist(let experiment, let mnist): (experiment.trainLimit.map { min($0, mnist.training.labels.count) }
                                                     ?? mnist.training.labels.count, experiment.batchSize)
+        case .images(let experiment, let data, _): (data.trainCount, experiment.batchSize)
         case .recurrent(let plan): (plan.experiment.batchSize, plan.experiment.batchSize)
         }
         return ProbeSchedule.interval(requested: arguments.probeEvery, probesByDefault: probesByDefault, method: method,
@@ -279,6 +315,10 @@ enum ExperimentPlan {
             try experiment.run(on: mnist, probeEvery: probeEvery, maxSteps: arguments.steps,
                                warmupSteps: arguments.warmup, execution: execution, interruptMonitor: interruptMonitor,
                                checkpoints: checkpoints, onEvent: onEvent)
+        case .images(let experiment, let data, let shape):
+            try experiment.run(on: data, imageShape: shape, probeEvery: probeEvery, maxSteps: arguments.steps,
+                               warmupSteps: arguments.warmup, execution: execution, interruptMonitor: interruptMonitor,
+                               checkpoints: checkpoints, onEvent: onEvent)
         case .recurrent(let plan):
             try plan.run(arguments: arguments, execution: execution, interruptMonitor: interruptMonitor,
                          checkpoints: checkpoints, onEvent: onEvent)
@@ -292,6 +332,8 @@ enum SynthesizerInitialization: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension TrainingMethod: ExpressibleByArgument {}
+extension MNISTNetwork: ExpressibleByArgument {}
+extension UnlockMode: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 
 /// Parses `"128,64"` into positive sizes, or throws an ``InputError`` naming `flag`.

@@ -188,6 +188,13 @@ import Testing
     func everyDamagedSectionIsRefusedOrHarmless(method: TrainingMethod) throws {
         var configuration = Fixture.configuration(method, batchNormalization: true)
         if method == .cdni { configuration.optimizer = .adam }
+        try expectDamagedCheckpointsRefused(configuration)
+    }
+
+    /// Resumes `configuration` (delay 2, so synthesizers hold two batches) from every
+    /// ``CheckpointDamage`` variant of one of its checkpoints: each must be refused or train;
+    /// a trap ends the test process.
+    func expectDamagedCheckpointsRefused(_ configuration: NetworkConfiguration) throws {
         var checkpoints: [[UInt8]] = []
         _ = try Self.train(configuration, Self.sequential(delay: 2), saveEvery: 5, saved: &checkpoints)
         let sections = try CheckpointFile(parsing: checkpoints[1]).sections

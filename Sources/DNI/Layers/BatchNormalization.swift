@@ -203,7 +203,7 @@ extension BatchNormalization: PersistentLayerState, ForwardStateSaving {
         setRunningStatistics(mean: mean, variance: variance)
     }
 
-    public var heldRows: Int { hasSavedState ? normalized.rows : 0 }
+    public var heldRows: Int? { hasSavedState ? normalized.rows : 0 }
 
     public func saveForwardState(into tree: inout StateTree, path: String) {
         guard hasSavedState else { return }

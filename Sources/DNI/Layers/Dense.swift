@@ -101,7 +101,7 @@ public final class Dense: Layer {
 }
 
 extension Dense: ForwardStateSaving {
-    public var heldRows: Int { savedInput.rows }
+    public var heldRows: Int? { savedInput.rows }
 
     public func saveForwardState(into tree: inout StateTree, path: String) {
         guard savedInput.rows > 0 else { return }

@@ -17,8 +17,8 @@ public protocol ForwardStateSaving: Layer {
     /// Restores what ``saveForwardState(into:path:)`` wrote (no section: nothing held).
     func loadForwardState(from tree: StateTree, path: String) throws(InputError)
     /// The batch rows of the forward pass whose state the layer holds for its backward pass
-    /// (0: none held).
-    var heldRows: Int { get }
+    /// (0: none held; nil: the layer's backward needs no saved state).
+    var heldRows: Int? { get }
 }
 
 extension Sequential {
@@ -57,7 +57,7 @@ extension Sequential {
                 throw InputError("'\(path).\(index)': \(type(of: layer)) cannot restore a batch in flight")
             }
             try saving.loadForwardState(from: tree, path: "\(path).\(index)")
-            guard saving.heldRows == rows else {
+            guard saving.heldRows.map({ $0 == rows }) ?? true else {
                 throw InputError("'\(path).\(index)' holds no saved forward state for a batch of \(rows) rows")
             }
         }

@@ -36,10 +36,15 @@ extension MNISTExperiment {
     /// The test metrics of the network a checkpoint of this experiment saved, on `mnist`'s test
     /// set, and the digest of its parameters.
     public func evaluate(checkpoint tree: StateTree, on mnist: MNISTDataset) throws -> (test: Evaluation, parametersSHA256: String) {
-        let data = try dataset(from: mnist)
-        var configuration = networkConfiguration
-        configuration.inputSize = data.inputSize
-        let network = Network(configuration: configuration, loss: SoftmaxCrossEntropy())
+        let shape = SpatialShape(height: mnist.training.imageHeight, width: mnist.training.imageWidth, channels: 1)
+        return try evaluate(checkpoint: tree, on: try dataset(from: mnist), imageShape: shape)
+    }
+
+    /// The test metrics of the network a checkpoint of this experiment saved, on the test part
+    /// of `data` (images of `imageShape`, e.g. CIFAR-10), and the digest of its parameters.
+    public func evaluate(checkpoint tree: StateTree, on data: Dataset,
+                         imageShape: SpatialShape) throws -> (test: Evaluation, parametersSHA256: String) {
+        let network = Network(configuration: networkConfiguration(input: imageShape), loss: SoftmaxCrossEntropy())
         try network.loadState(from: tree)
         return (network.evaluate(inputs: data.testInputs, targets: data.testTargets, kind: data.kind), network.parametersSHA256)
     }

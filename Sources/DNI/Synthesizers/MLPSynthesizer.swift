@@ -211,7 +211,7 @@ extension MLPSynthesizer {
             try slot.hidden?.loadForwardState(from: tree, path: "\(slotPath).hidden", rows: input.rows)
             if let output = slot.output as? any ForwardStateSaving {
                 try output.loadForwardState(from: tree, path: "\(slotPath).output")
-                guard output.heldRows == input.rows else {
+                guard output.heldRows.map({ $0 == input.rows }) ?? true else {
                     throw InputError("'\(slotPath).output' holds no saved forward state for the batch")
                 }
             }

@@ -23,28 +23,9 @@ public enum MemoryBudget {
     /// Float32 values of data.
     public static func estimatedBytes(_ configuration: NetworkConfiguration, batchSize: Int,
                                       dataElements: Double) -> Double {
-        let widths = ([configuration.inputSize] + configuration.hiddenSizes + [configuration.outputSize]).map(Double.init)
         let floatsPerParameter = 2 + optimizerStateCount(configuration.optimizer)
         let rows = max(Double(batchSize), evaluationRows)
-        var parameters = 0.0, activations = 0.0
-        for index in 0..<(widths.count - 1) {
-            let (fanIn, fanOut) = (widths[index], widths[index + 1])
-            parameters += (fanIn + 1) * fanOut
-            activations += 4 * rows * fanOut
-            if configuration.method == .fa { parameters += fanIn * fanOut }
-            if configuration.method == .dfa { parameters += widths[widths.count - 1] * fanOut }
-            let isTop = index == widths.count - 2
-            if !isTop && configuration.method.usesSynthesizers {
-                let synthesizer = configuration.synthesizer
-                let condition = configuration.method.isConditioned ? Double(configuration.conditionSize) : 0
-                let hidden = Double(synthesizer.hiddenSize)
-                let layerWidths = [fanOut + condition] + Array(repeating: hidden, count: max(0, synthesizer.hiddenLayers)) + [fanOut]
-                for layer in 0..<(layerWidths.count - 1) {
-                    parameters += (layerWidths[layer] + 1) * layerWidths[layer + 1]
-                    activations += 4 * rows * layerWidths[layer + 1]
-                }
-            }
-        }
+        let (parameters, activations) = configuration.architecture.base.estimatedElements(of: configuration, rows: rows)
         return 4 * (parameters * floatsPerParameter + activations + dataElements)
     }
 

@@ -2,9 +2,10 @@ import Linalg
 
 /// Everything needed to build a feed-forward ``Network`` whose hidden layers are its stages.
 ///
-/// Layout: for each hidden size, one stage `Dense → [BatchNorm] → activation`; then a top stage
-/// `Dense → [output activation]` on which the loss sits. Under DNI and cDNI every stage but the
-/// top one gets its own synthesizer and its own optimizer state.
+/// Layout: the ``architecture``'s. By default (fully connected) for each hidden size, one stage
+/// `Dense → [BatchNorm] → activation`; then a top stage `Dense → [output activation]` on which
+/// the loss sits. Under DNI and cDNI every stage but the top one gets its own synthesizer and
+/// its own optimizer state.
 public struct NetworkConfiguration: Sendable, Equatable {
     /// Width of an input row.
     public var inputSize: Int
@@ -34,6 +35,9 @@ public struct NetworkConfiguration: Sendable, Equatable {
     public var updateProbability: Double
     /// Seed of the initial weights and of the update draws.
     public var seed: UInt64
+    /// What the stages are made of and how they and their synthesizers are built (default:
+    /// fully connected, from `inputSize`, `hiddenSizes` and `outputSize`).
+    public var architecture: AnyNetworkArchitecture
 
     /// A configuration with the post's defaults for anything not given.
     public init(inputSize: Int, hiddenSizes: [Int], outputSize: Int,
@@ -47,7 +51,8 @@ public struct NetworkConfiguration: Sendable, Equatable {
                 synthesizer: SynthesizerConfiguration = SynthesizerConfiguration(),
                 conditionSize: Int? = nil,
                 updateProbability: Double = 1,
-                seed: UInt64 = 1) {
+                seed: UInt64 = 1,
+                architecture: AnyNetworkArchitecture = .fullyConnected) {
         self.inputSize = inputSize
         self.hiddenSizes = hiddenSizes
         self.outputSize = outputSize
@@ -62,5 +67,6 @@ public struct NetworkConfiguration: Sendable, Equatable {
         self.conditionSize = conditionSize ?? outputSize
         self.updateProbability = updateProbability
         self.seed = seed
+        self.architecture = architecture
     }
 }

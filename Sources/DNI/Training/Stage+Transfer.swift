@@ -6,21 +6,26 @@ import Linalg
 ///
 /// Layout, in this order: every parameter of the body, then of the synthesizer (values,
 /// row-major); the running mean and variance of every batch-norm layer of the body, then of the
-/// synthesizer. The log of a segment travels separately (``writeLog(into:)``), each `Double`
-/// as its 64 bits in two floats' bit patterns, so the numbers arrive bit for bit.
+/// synthesizer (a ``ChannelBatchNormalization`` counts as the ``BatchNormalization`` inside it).
+/// The log of a segment travels separately (``writeLog(into:)``), each `Double` as its 64 bits
+/// in two floats' bit patterns, so the numbers arrive bit for bit.
 extension Stage {
     /// The layers whose state travels: the body's, then the synthesizer's.
     private var transferredLayers: [any Layer] {
-        body.layers + ((synthesizer as? MLPSynthesizer)?.network.layers ?? [])
+        body.layers + ((synthesizer as? MLPSynthesizer)?.network.layers
+                       ?? (synthesizer as? ConvolutionalSynthesizer)?.network.layers.layers ?? [])
+    }
+
+    /// The batch-norm layers among them, in order (the per-pixel one inside a channel batch norm).
+    private var transferredNormalizations: [BatchNormalization] {
+        transferredLayers.compactMap { ($0 as? BatchNormalization) ?? ($0 as? ChannelBatchNormalization)?.normalization }
     }
 
     /// The number of floats of ``writeState(into:)``.
     public var stateCount: Int {
         var count = 0
-        for layer in transferredLayers {
-            count += layer.parameterCount
-            if let normalization = layer as? BatchNormalization { count += 2 * normalization.inputSize }
-        }
+        for layer in transferredLayers { count += layer.parameterCount }
+        for normalization in transferredNormalizations { count += 2 * normalization.inputSize }
         return count
     }
 
@@ -29,7 +34,7 @@ extension Stage {
         for layer in transferredLayers {
             for parameter in layer.parameters { values.append(contentsOf: parameter.value.storage) }
         }
-        for case let normalization as BatchNormalization in transferredLayers {
+        for normalization in transferredNormalizations {
             values.append(contentsOf: normalization.runningMean)
             values.append(contentsOf: normalization.runningVariance)
         }
@@ -48,7 +53,7 @@ extension Stage {
                 offset += count
             }
         }
-        for case let normalization as BatchNormalization in transferredLayers {
+        for normalization in transferredNormalizations {
             let size = normalization.inputSize
             let mean = Array(values[offset..<(offset + size)])
             let variance = Array(values[(offset + size)..<(offset + 2 * size)])

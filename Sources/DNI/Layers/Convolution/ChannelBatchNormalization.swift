@@ -73,3 +73,20 @@ extension ChannelBatchNormalization: PersistentLayerState {
         try normalization.loadState(from: tree, path: path)
     }
 }
+
+extension ChannelBatchNormalization: ForwardStateSaving {
+    /// The per-pixel batch norm's saved state (normalised values, inverse deviations, output).
+    public func saveForwardState(into tree: inout StateTree, path: String) {
+        normalization.saveForwardState(into: &tree, path: path)
+    }
+
+    public func loadForwardState(from tree: StateTree, path: String) throws(InputError) {
+        try normalization.loadForwardState(from: tree, path: path)
+    }
+
+    /// Examples, not pixels: the per-pixel statistics hold `pixelCount` rows per example.
+    public var heldRows: Int? {
+        let pixels = normalization.heldRows ?? 0
+        return pixels % shape.pixelCount == 0 ? pixels / shape.pixelCount : -1
+    }
+}

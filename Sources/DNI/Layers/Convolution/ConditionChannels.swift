@@ -81,3 +81,12 @@ public final class ConditionChannels: Layer {
         return inputGradient
     }
 }
+
+extension ConditionChannels: ForwardStateSaving {
+    /// Nothing: backward needs only the gradient's shape (c is a constant).
+    public func saveForwardState(into tree: inout StateTree, path: String) {}
+
+    public func loadForwardState(from tree: StateTree, path: String) throws(InputError) {}
+
+    public var heldRows: Int? { nil }
+}

@@ -311,3 +311,29 @@ public final class Convolution2D: Layer {
         }
     }
 }
+
+extension Convolution2D: ForwardStateSaving {
+    /// Writes the saved input x (and, with a fused activation, the output backward differentiates
+    /// through); the patch buffer is not written: backward gathers it again from x.
+    public func saveForwardState(into tree: inout StateTree, path: String) {
+        guard savedInput.rows > 0 else { return }
+        tree.set("\(path).saved_input", matrix: savedInput)
+        if activation != nil { tree.set("\(path).saved_output", matrix: output) }
+    }
+
+    public var heldRows: Int? { savedInput.rows }
+
+    public func loadForwardState(from tree: StateTree, path: String) throws(InputError) {
+        gatheredExamples = nil
+        guard tree.contains("\(path).saved_input") else {
+            savedInput = .empty
+            return
+        }
+        let input = try tree.matrix("\(path).saved_input")
+        guard input.columns == inputSize else {
+            throw InputError("'\(path).saved_input' has \(input.columns) columns, this convolution reads \(inputSize)")
+        }
+        savedInput = input
+        if activation != nil { output = try tree.matrix("\(path).saved_output", rows: input.rows, columns: outputSize) }
+    }
+}
