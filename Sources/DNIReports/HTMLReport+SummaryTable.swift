@@ -40,7 +40,10 @@ extension HTMLReport {
         ]
         let extraNames = Set(runs.flatMap { Self.finalExtraFields(of: $0).keys }).sorted()
         for name in extraNames {
-            columns.append(number(name.replacingOccurrences(of: "_", with: " "), .neither, significant) {
+            // Counts (steps, lengths solved) read better whole and grouped than as 3e+04.
+            let values = runs.compactMap { Self.finalExtraFields(of: $0)[name] }
+            let whole = values.allSatisfy { $0 == $0.rounded() && abs($0) < 1e15 }
+            columns.append(number(name.replacingOccurrences(of: "_", with: " "), .neither, whole ? ReportNumberFormat.grouped : significant) {
                 Self.finalExtraFields(of: $0)[name]
             })
         }

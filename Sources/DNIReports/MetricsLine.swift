@@ -19,6 +19,9 @@ enum MetricsLine: Equatable {
         "seconds", "samples_per_second",
     ]
 
+    /// The extra summary fields a recurrent run's table shows (as `dni compare --report` does).
+    static let recurrentSummaryFields: Set<String> = ["max_length_solved", "test_bpc", "steps", "truncation", "auxiliary_weight"]
+
     /// Parses one non-blank line. Throws a `MetricsLineProblem` saying what is wrong.
     init(parsing text: String) throws(MetricsLineProblem) {
         let value: JSONValue
@@ -83,7 +86,10 @@ enum MetricsLine: Equatable {
                 testAccuracy: try line.fraction("test_accuracy"),
                 seconds: try line.number("seconds"),
                 samplesPerSecond: try line.number("samples_per_second"),
-                extraFields: line.numbers(excluding: Self.summaryFields))
+                extraFields: line.numbers(excluding: Self.summaryFields).filter { key, _ in
+                    // A recurrent run's summary: the task's result and the budget only.
+                    line.fields["truncation"] == nil || Self.recurrentSummaryFields.contains(key)
+                })
             self = .summary(method: method, summary)
         default:
             self = .ignored

@@ -12,7 +12,7 @@ import Testing
     {"event":"report","method":"backprop","truncation":2,"window":10,"train_loss":0.7,"curriculum_length":1,"max_length_solved":0,"seconds":0.1}
     {"event":"report","method":"backprop","truncation":2,"window":20,"train_loss":0.6,"curriculum_length":2,"max_length_solved":1,"seconds":0.2}
     {"event":"probe","method":"backprop","truncation":2,"window":20,"cell_norm":1.5,"saturated_forget_fraction":0,"true_gradient_norm":0.3,"horizon":4}
-    {"event":"summary","task":"copy","method":"backprop","seed":1,"train_loss":0.6,"test_loss":2.1,"test_accuracy":0.3,"seconds":0.2,"max_length_solved":1,"steps":20,"truncation":2}
+    {"event":"summary","task":"copy","method":"backprop","seed":1,"train_loss":0.6,"test_loss":2.1,"test_accuracy":0.3,"seconds":0.2,"delay":1,"hidden":12,"max_length_solved":1,"steps":20,"truncation":2}
     {"event":"report","method":"dni","truncation":3,"auxiliary":true,"window":10,"train_loss":0.5,"auxiliary_loss":0.01,"curriculum_length":2,"max_length_solved":1,"seconds":0.1}
     {"event":"probe","method":"dni","truncation":3,"auxiliary":true,"window":10,"cell_norm":1.2,"cosine":0.25,"norm_ratio":0.1,"true_gradient_norm":0.3,"horizon":4}
     {"event":"summary","task":"copy","method":"dni","seed":1,"train_loss":0.5,"test_loss":1.9,"test_accuracy":0.4,"seconds":0.1,"auxiliary_weight":1,"max_length_solved":1,"steps":10,"truncation":3}
@@ -26,6 +26,7 @@ import Testing
         #expect(runs[0].probes.isEmpty)  // a BPTT probe has no cosine
         #expect(runs[1].probes == [ProbeRecord(step: 10, stage: 1, cosine: 0.25, normRatio: 0.1)])
         #expect(runs[1].summary?.extraFields["steps"] == 10)
+        #expect(runs[0].summary?.extraFields.keys.sorted() == ["max_length_solved", "steps", "truncation"])
     }
 
     @Test func reportDrawsTheCurriculum() throws {
