@@ -22,9 +22,10 @@ extension DNICommand.Bench {
                 synthesizers) for --steps timed steps after --warmup untimed ones, without \
                 checkpoints and with --save-every, alternating round after round (--repeat \
                 rounds; the best round of each is reported). Prints samples per second of each, \
-                their ratio, the checkpoint's size and the mean seconds per write (temporary file, \
-                fsync, rename, fsync of the directory). Checkpoints go to a temporary file in \
-                --directory, removed at the end.
+                their ratio, the checkpoint's size, the mean seconds per write on the writer thread \
+                (checksums, temporary file, fsync, rename, fsync of the directory) and per save on \
+                the training thread (the snapshot, and waiting for the previous write), as dni train \
+                --checkpoint saves. Checkpoints go to a temporary file in --directory, removed at the end.
                 """)
 
         @Option(help: "The method.")
@@ -66,23 +67,27 @@ extension DNICommand.Bench {
             experiment.epochs = 1_000
             let settings = ExecutionSettings(kind: .sequential, threads: threads)
             var plain = 0.0, saving = 0.0
-            var writeSeconds = 0.0, writes = 0.0
+            var writeSeconds = 0.0, snapshotSeconds = 0.0, writes = 0.0
             for _ in 0..<repeats {
                 let without = try experiment.run(on: mnist, maxSteps: steps, warmupSteps: warmup, execution: settings)
                 plain = max(plain, without.samplesPerSecond)
-                let plan = CheckpointPlan(saveEvery: saveEvery) { tree in
-                    try CheckpointFile(header: Array("{}".utf8), sections: tree.sections).write(to: path)
-                }
+                // As `dni train --checkpoint` saves: a snapshot on the training thread, the write
+                // (checksums, write, fsync, rename) on a thread of its own.
+                let writer = BackgroundCheckpointWriter(path: path, header: Array("{}".utf8))
+                let plan = CheckpointPlan(saveEvery: saveEvery) { tree in try writer.save(tree) }
                 let with = try experiment.run(on: mnist, maxSteps: steps, warmupSteps: warmup, execution: settings,
                                               checkpoints: plan)
+                try writer.finish()
                 saving = max(saving, with.samplesPerSecond)
                 let statistics = Dictionary(with.executorStatistics.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-                writeSeconds += statistics["checkpoint_seconds"] ?? 0
-                writes += statistics["checkpoints_written"] ?? 0
+                snapshotSeconds += statistics["checkpoint_seconds"] ?? 0
+                writeSeconds += writer.writeSeconds
+                writes += Double(writer.writes)
             }
             var status = stat()
             let bytes = stat(path, &status) == 0 ? Int(status.st_size) : 0
             let secondsPerWrite = writes > 0 ? writeSeconds / writes : 0
+            let secondsPerSnapshot = writes > 0 ? snapshotSeconds / writes : 0
             if json {
                 var line = JSONLine(event: "checkpoint_bench")
                 line.append("method", .string(method.rawValue))
@@ -93,12 +98,14 @@ extension DNICommand.Bench {
                 line.append("ratio", saving / plain)
                 line.append("checkpoint_bytes", .integer(bytes))
                 line.append("seconds_per_write", secondsPerWrite)
+                line.append("training_thread_seconds_per_save", secondsPerSnapshot)
                 print(line.description)
             } else {
                 print("MNIST \(method.rawValue), \(steps) timed steps after \(warmup), \(threads) thread(s), best of \(repeats) round(s)")
                 print("without checkpoints: \(Int(plain.rounded())) samples/s")
                 print("saving every \(saveEvery) steps: \(Int(saving.rounded())) samples/s (\(fixedDecimals(saving / plain, 3))×)")
-                print("checkpoint: \(fixedDecimals(Double(bytes) / 1_000_000, 1)) MB, \(fixedDecimals(secondsPerWrite, 3)) s per write (mean of \(Int(writes)))")
+                print("checkpoint: \(fixedDecimals(Double(bytes) / 1_000_000, 1)) MB, \(fixedDecimals(secondsPerWrite, 3)) s per write "
+                      + "on the writer thread (mean of \(Int(writes))), \(fixedDecimals(secondsPerSnapshot, 3)) s on the training thread")
             }
         }
     }

@@ -43,8 +43,10 @@ struct CheckpointArguments: ParsableArguments {
     }
 
     /// The plan of a run whose resolved configuration is `configuration` (JSON), started with
-    /// `arguments`: the state to resume from (checked against the configuration) and a writer.
-    func plan(configuration: String, arguments: [String]) throws -> CheckpointPlan {
+    /// `arguments`: the state to resume from (checked against the configuration) and, with
+    /// `--checkpoint`, the writer that saves on its own thread (call its `finish()` before
+    /// reporting the run).
+    func plan(configuration: String, arguments: [String]) throws -> (plan: CheckpointPlan, writer: BackgroundCheckpointWriter?) {
         var plan = CheckpointPlan(saveEvery: saveEvery)
         if let resume {
             let file = try CheckpointFile(contentsOf: resume)
@@ -55,16 +57,14 @@ struct CheckpointArguments: ParsableArguments {
             }
             plan.resume = StateTree(sections: file.sections.filter { $0.name != Self.argumentsSection })
         }
-        if let checkpoint {
-            let header = Array(configuration.utf8)
-            let argumentsSection = CheckpointSection(
-                name: Self.argumentsSection, elementType: .uint8, shape: [Self.encode(arguments).count],
-                data: Self.encode(arguments))
-            plan.write = { tree in
-                try CheckpointFile(header: header, sections: [argumentsSection] + tree.sections).write(to: checkpoint)
-            }
-        }
-        return plan
+        guard let checkpoint else { return (plan, nil) }
+        let argumentsSection = CheckpointSection(
+            name: Self.argumentsSection, elementType: .uint8, shape: [Self.encode(arguments).count],
+            data: Self.encode(arguments))
+        let writer = BackgroundCheckpointWriter(path: checkpoint, header: Array(configuration.utf8),
+                                                leadingSections: [argumentsSection])
+        plan.write = { tree in try writer.save(tree) }
+        return (plan, writer)
     }
 
     /// `dni train` arguments as they are stored: the output options (`--json`, `--report`,

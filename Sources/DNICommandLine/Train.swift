@@ -50,17 +50,25 @@ extension DNICommand {
             var stored = CheckpointArguments.storable(Array(invocation.dropFirst()))
             // Data found through $DNI_DATA is named, so that a resumed run reads it without it.
             if arguments.data == nil, let directory = data.directory { stored += ["--data", directory] }
-            let checkpoints = try checkpointing.plan(configuration: configuration, arguments: stored)
+            let (checkpoints, writer) = try checkpointing.plan(configuration: configuration, arguments: stored)
+            // A run that ends in an error still completes the checkpoint being written.
+            defer { try? writer?.finish() }
             // Not under MPI: ranks stopping at different steps would wait on each other forever.
             let interruptMonitor: InterruptMonitor? = execution.kind == .mpi ? nil : InterruptMonitor()
             try runDistributed(execution, output: output) { execution, output in
                 data.write(to: output, json: arguments.json)
                 var reporter = ProgressReporter(json: arguments.json, method: method, tagLines: false, output: output)
                 var recorder = RunRecorder()
-                let summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution,
+                var summary = try plan.run(arguments: arguments, probeEvery: probeEvery, execution: execution,
                                            interruptMonitor: interruptMonitor, checkpoints: checkpoints) { event in
                     reporter.handle(event, totalEpochs: plan.epochs)
                     recorder.record(event)
+                }
+                if let writer {
+                    // The last checkpoint is on disk before the summary says it was written.
+                    try writer.finish()
+                    summary.executorStatistics.append(ExecutorStatistic(name: "checkpoint_write_seconds",
+                                                                        value: writer.writeSeconds))
                 }
                 if arguments.json {
                     output.line(summary.jsonLine.description)
