@@ -17,10 +17,7 @@ extension Stage {
         if let directFeedback { tree.set("\(path).direct_feedback", matrix: directFeedback) }
         if let synthesizer {
             synthesizer.saveState(into: &tree, path: "\(path).synthesizer")
-            var inbox = TargetInbox()
-            inbox.reserveCapacity(waitingTargets.count)
-            try? inbox.replace(with: waitingTargets)
-            inbox.save(into: &tree, path: "\(path).synthesizer.waiting_targets")
+            TargetInbox.save(waitingTargets, into: &tree, path: "\(path).synthesizer.waiting_targets")
         }
     }
 

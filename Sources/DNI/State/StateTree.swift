@@ -111,7 +111,7 @@ public struct StateTree: Sendable {
             throw InputError("'\(path)' is \(Self.describe(section.shape)), this network needs [\(rows), \(columns)]")
         }
         var matrix = Matrix(rows: rows, columns: columns)
-        try read(section, into: &matrix)
+        read(section, into: &matrix)
         return matrix
     }
 
@@ -120,7 +120,7 @@ public struct StateTree: Sendable {
         let section = try section(path, of: .float32)
         guard section.shape.count == 2 else { throw InputError("'\(path)' is \(Self.describe(section.shape)), expected a matrix") }
         var matrix = Matrix(rows: section.shape[0], columns: section.shape[1])
-        try read(section, into: &matrix)
+        read(section, into: &matrix)
         return matrix
     }
 
@@ -131,10 +131,10 @@ public struct StateTree: Sendable {
         guard section.shape == [matrix.rows, matrix.columns] else {
             throw InputError("'\(path)' is \(Self.describe(section.shape)), this network needs [\(matrix.rows), \(matrix.columns)]")
         }
-        try read(section, into: &matrix)
+        read(section, into: &matrix)
     }
 
-    private func read(_ section: CheckpointSection, into matrix: inout Matrix) throws(InputError) {
+    private func read(_ section: CheckpointSection, into matrix: inout Matrix) {
         let data = section.data
         matrix.withUnsafeMutableBufferPointer { elements in
             #if _endian(little)

@@ -54,14 +54,14 @@ struct TargetInbox {
         }
     }
 
-    /// Writes the waiting targets at `path` (`path.batches`, `path.<batch>`).
-    func save(into tree: inout StateTree, path: String) {
-        let entries = waiting
+    /// Writes `entries` — targets in batch order, wherever they wait — at `path`
+    /// (`path.batches`, `path.<batch>`).
+    static func save(_ entries: [(batch: Int, target: Matrix)], into tree: inout StateTree, path: String) {
         tree.set("\(path).batches", integers: entries.map(\.batch))
         for entry in entries { tree.set("\(path).\(entry.batch)", matrix: entry.target) }
     }
 
-    /// Reads back what ``save(into:path:)`` wrote.
+    /// Reads back what ``save(_:into:path:)`` wrote.
     mutating func load(from tree: StateTree, path: String) throws(InputError) {
         var entries: [(batch: Int, target: Matrix)] = []
         for batch in try tree.integers("\(path).batches") {
