@@ -40,6 +40,9 @@ extension DNICommand.Bench {
         @Option(help: "Threads for the multi-threaded runs (default: every core).")
         var threads: Int?
 
+        @Option(help: "Delays K of the pipelined runs, comma-separated (default: the default K, 1).")
+        var delays: String?
+
         @Option(help: "MNIST directory (default: $DNI_DATA, then the bundled subset).")
         var data: String?
 
@@ -62,11 +65,15 @@ extension DNICommand.Bench {
             let cores = threads ?? PackedGEMM.activeProcessorCount
             guard (1...256).contains(cores) else { throw InputError("--threads must be in 1...256, got \(cores)") }
             let mnist = try MNISTDataset.load(directory: data)
-            let variants = [
+            let pipelinedDelays: [Int?] = try delays.map { try parseSizes($0, flag: "--delays") } ?? [nil]
+            var variants = [
                 Variant(name: "sequential, 1 thread", settings: ExecutionSettings(kind: .sequential, threads: 1)),
                 Variant(name: "sequential, \(cores) threads", settings: ExecutionSettings(kind: .sequential, threads: cores)),
-                Variant(name: "pipelined, \(cores) threads", settings: ExecutionSettings(kind: .pipelined, threads: cores)),
             ]
+            for delay in pipelinedDelays {
+                variants.append(Variant(name: "pipelined, \(cores) threads",
+                                        settings: ExecutionSettings(kind: .pipelined, delay: delay, threads: cores)))
+            }
             if !json {
                 output.line("MNIST \(layers)×256, \(steps) timed steps after \(warmup), best of \(repeats) round(s), samples/s")
             }

@@ -9,7 +9,7 @@ struct ExecutionArguments: ParsableArguments {
     var execution: ExecutionKind = .sequential
 
     @Option(help: ArgumentHelp(
-        "K: a synthesizer learns from the target of batch b just before it predicts for batch b+K (default: 1 sequential; pipelined: 2 with more than one group, which keeps every group busy). Results depend on K, never on the execution.",
+        "K: a synthesizer learns from the target of batch b just before it predicts for batch b+K (default 1 under every execution; pipelined and MPI groups stay busy at K = 1). Results depend on K, never on the execution.",
         valueName: "K"))
     var delay: Int?
 

@@ -193,7 +193,7 @@ import Testing
         let settings = ExecutionSettings(kind: .pipelined, groupCount: 2, threads: 2)
         let executor = try settings.makeExecutor(configuration: Self.configuration(.dni), loss: MeanSquaredError(), batchSize: 8)
         #expect(executor.name == "pipelined")
-        #expect(executor.delay == 2)
+        #expect(executor.delay == 1)
         #expect(executor.stageGroups.count == 2 && executor.stageGroups.reduce(0, +) == 4)
         let locked = try ExecutionSettings(kind: .pipelined, stageGroups: [2, 2])
             .makeExecutor(configuration: Self.configuration(.backprop), loss: MeanSquaredError(), batchSize: 8)

@@ -83,10 +83,13 @@ public struct ExecutionSettings: Sendable, Equatable {
         GEMMEngine(named: environmentValue("DNI_GEMM"), threads: threads)
     }
 
-    /// The delay for `groups` groups and `method`.
-    func resolvedDelay(groups: Int, method: TrainingMethod) -> Int {
-        delay ?? (method.usesSynthesizers && groups > 1 ? 2 : 1)
-    }
+    /// The delay: the one given, else K = 1 under every executor. K = 1 already keeps two
+    /// groups busy (a group sends hᵢ up before it waits for the target of the batch before, and
+    /// that target is computed while it runs the forward pass), and it spares every synthesizer
+    /// the output-layer recompute that K ≥ 2 needs: measured here, pipelined cDNI at K = 1 runs
+    /// 1.2× faster than at K = 2, MPI 1.2–1.3×, DNI the same (docs/decoupled-execution.md). It
+    /// also makes a default pipelined or MPI run compute exactly the default sequential run.
+    var resolvedDelay: Int { delay ?? 1 }
 
     /// The micro-batches for `groups` groups, `method` and batches of `batchSize`.
     func resolvedMicroBatches(groups: Int, method: TrainingMethod, batchSize: Int) throws -> Int {
@@ -115,7 +118,7 @@ public struct ExecutionSettings: Sendable, Equatable {
             let engine = Self.engine(threads: totalThreads)
             let network = Network(configuration: configuration, loss: loss, engine: engine)
             return SequentialExecutor(
-                network: network, delay: resolvedDelay(groups: 1, method: configuration.method),
+                network: network, delay: resolvedDelay,
                 microBatches: try resolvedMicroBatches(groups: 1, method: configuration.method, batchSize: batchSize))
         case .pipelined:
             let (groups, placements) = try resolvedSchedule(configuration: configuration, loss: loss,
@@ -128,7 +131,7 @@ public struct ExecutionSettings: Sendable, Equatable {
             let network = Network(configuration: configuration, loss: loss, engine: engines[0],
                                   stageEngine: { engines[groupOfStage[$0]] })
             return try PipelinedExecutor(network: network, stageGroups: groups,
-                                         delay: resolvedDelay(groups: groups.count, method: configuration.method),
+                                         delay: resolvedDelay,
                                          microBatches: microBatches, synthesizerPlacement: placements)
         case .mpi:
             guard let distributed else {
@@ -143,7 +146,7 @@ public struct ExecutionSettings: Sendable, Equatable {
             let microBatches = try resolvedMicroBatches(groups: groups.count, method: configuration.method, batchSize: batchSize)
             return try distributed.makeExecutor(
                 configuration: configuration, loss: loss, batchSize: batchSize, stageGroups: groups,
-                delay: resolvedDelay(groups: groups.count, method: configuration.method), microBatches: microBatches,
+                delay: resolvedDelay, microBatches: microBatches,
                 threads: threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) } ?? 1)
         }
     }
@@ -163,7 +166,7 @@ public struct ExecutionSettings: Sendable, Equatable {
             guard movable && stageGroups.count > 1 else {
                 return (stageGroups, Array(repeating: .own, count: max(0, stageGroups.count - 1)))
             }
-            let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize, delay: delay ?? 2)
+            let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize, delay: resolvedDelay)
             return (stageGroups, StageCost.placements(costs, groups: stageGroups))
         }
         let count = min(stageCount, groupCount ?? defaultCount ?? PackedGEMM.activeProcessorCount)
@@ -171,7 +174,7 @@ public struct ExecutionSettings: Sendable, Equatable {
             throw InputError("dfa sends the output error to every stage at once; it runs with --execution sequential only")
         }
         guard count > 1 else { return ([stageCount], []) }
-        let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize, delay: delay ?? 2)
+        let costs = StageCost.measure(configuration: configuration, loss: loss, batchSize: batchSize, delay: resolvedDelay)
         let split = StageCost.split(costs, into: count, movableLearning: movable)
         return (split.groups, split.placements)
     }

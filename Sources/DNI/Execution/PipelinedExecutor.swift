@@ -3,9 +3,10 @@
 /// up and δᵢ goes down through bounded ``MessageChannel``s.
 ///
 /// DNI and cDNI: a group never waits for the backward pass of the groups above, only for the
-/// target of batch b − K before it predicts for batch b. With K = 1 the groups take turns; K = 2
-/// keeps every group busy, whatever the number of groups (group g + 1 lags group g by one batch
-/// in the steady state). Locked methods (backprop, feedback alignment) run GPipe-style: M
+/// target of batch b − K before it predicts for batch b. K = 1 already keeps the groups busy: a
+/// group sends hᵢ of batch b up before it waits, and the group above computes the target of
+/// b − 1 while the group below runs b's forward pass. Larger K only adds staleness (and, from
+/// K = 2 on, each synthesizer's output-layer recompute). Locked methods (backprop, feedback alignment) run GPipe-style: M
 /// micro-batches fill the pipeline, drain it, then every stage updates from the mean gradient.
 ///
 /// Determinism: each stage sees exactly the calls that the ``SequentialExecutor`` with the same

@@ -23,7 +23,7 @@ public struct StageCost: Sendable, Equatable {
     /// the fastest step counts, so that another process taking the core for a moment does not
     /// skew the split.
     public static func measure(configuration: NetworkConfiguration, loss: any Loss, batchSize: Int,
-                               delay: Int = 2, warmup: Int = 2, steps: Int = 4) -> [StageCost] {
+                               delay: Int = 1, warmup: Int = 2, steps: Int = 4) -> [StageCost] {
         let engine = ExecutionSettings.engine(threads: 1)
         var generator = SeededGenerator(seed: configuration.seed, stream: 0xC057)
         let widths = configuration.widths
