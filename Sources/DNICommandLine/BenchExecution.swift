@@ -6,7 +6,7 @@ import Linalg
 extension DNICommand.Bench {
     /// `dni bench execution`: training throughput of one network under every way of running its
     /// stages, side by side in one process, and the throughput a model of the pipeline predicts.
-    struct ExecutionBenchmark: ParsableCommand {
+    struct ExecutionBenchmark: OutputCommand {
         static let configuration = CommandConfiguration(
             commandName: "execution",
             abstract: "Time MNIST training sequentially on 1 and N threads and pipelined, side by side.",
@@ -55,8 +55,10 @@ extension DNICommand.Bench {
             var settings: ExecutionSettings
         }
 
-        func run() throws {
-            let output = CommandOutput.process
+        func run() throws { try run(output: .process) }
+
+        /// Runs the benchmark, printing to `output`.
+        func run(output: CommandOutput) throws {
             let methodList = try parseMethods(methods)
             let batches = try parseSizes(batchSizes, flag: "--batch-sizes")
             guard steps >= 1, warmup >= 0, repeats >= 1, (1...16).contains(layers) else {
