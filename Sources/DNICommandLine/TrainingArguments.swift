@@ -26,7 +26,7 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: ArgumentHelp(TrainingHelp.layers))
     var layers: Int?
 
-    @Option(help: "MNIST, dni and cdni: update (DNI's update unlock) or forward (the complete unlock: each stage above the first also trains from a synthetic input I(x); fully connected, sequential). (default: update)")
+    @Option(help: "MNIST, dni and cdni: update (DNI's update unlock) or forward (the complete unlock: each stage above the first also trains from a synthetic input I(x); fully connected or cnn, sequential). (default: update)")
     var unlock: UnlockMode?
 
     @Option(help: "MNIST: directory with the IDX files (default: $DNI_DATA, then the bundled subset); cifar10: directory with the binary batch files (required).")

@@ -121,4 +121,27 @@ import Testing
         #expect(summary.contains("\"execution\":\"sequential-unlocked\""), "\(summary)")
         #expect(summary.contains("input_cosine_stage_1") && summary.contains("input_relative_error_stage_2"), "\(summary)")
     }
+
+    /// `--network cnn --unlock forward`: a short run on the bundled subset reports the synthetic
+    /// inputs of both stages; what stays refused on the CNN exits 2 with one line.
+    @Test func theCNNRunsWithTheCompleteUnlock() {
+        let small = ["train", "--task", "mnist", "--network", "cnn", "--method", "cdni", "--unlock", "forward",
+                     "--hidden", "4", "--layers", "2", "--synthesizer-hidden-layers", "1", "--synthesizer-hidden-size", "4",
+                     "--examples", "64", "--batch-size", "16", "--epochs", "1", "--threads", "1"]
+        let run = CapturedRun(small + ["--json"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let summary = run.lines.last ?? ""
+        #expect(summary.contains("\"execution\":\"sequential-unlocked\""), "\(summary)")
+        #expect(summary.contains("input_cosine_stage_2") && summary.contains("input_relative_error_stage_1"), "\(summary)")
+        let config = CapturedRun(small + ["--print-config"])
+        #expect(config.status == 0 && config.standardOutput.contains("\"unlock\": \"forward\""))
+        for refused in [["--execution", "pipelined"], ["--execution", "mpi"], ["--delay", "2"],
+                        ["--checkpoint", "/nonexistent-dni-directory/run.ckpt"]] {
+            let refusal = CapturedRun(small + refused)
+            #expect(refusal.status == 2, "\(refused): \(refusal.standardError)")
+            // The data line, then the refusal: one line.
+            let errors = refusal.standardError.split(separator: "\n").filter { !$0.hasPrefix("data:") }
+            #expect(errors.count == 1, "\(refused): \(refusal.standardError)")
+        }
+    }
 }

@@ -38,7 +38,7 @@ public struct MNISTExperiment: Sendable, Equatable {
     public var trainLimit: Int?
     /// Seed of weights and shuffling.
     public var seed: UInt64 = 1
-    /// `.forward` for the complete unlock (DNI and cDNI, fully connected, sequential execution).
+    /// `.forward` for the complete unlock (DNI and cDNI, fully connected or CNN, sequential execution).
     public var unlock = UnlockMode.update
     /// The synthetic input models of the complete unlock.
     public var inputModel = SyntheticInputConfiguration()
@@ -124,7 +124,6 @@ public struct MNISTExperiment: Sendable, Equatable {
             guard method.usesSynthesizers else {
                 throw InputError("--unlock forward needs synthesizers: use --method dni or cdni, not \(method.rawValue)")
             }
-            guard network == .fc else { throw InputError("--unlock forward runs the fully connected network only (not --network \(network.rawValue)) yet") }
         }
         var settings = (network == .fc ? "" : "--network \(network.rawValue) ") + "--hidden \(hiddenSize) --layers \(layers) --batch-size \(batchSize)"
         if method.usesSynthesizers {

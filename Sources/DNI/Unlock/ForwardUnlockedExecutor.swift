@@ -45,14 +45,22 @@ public final class ForwardUnlockedExecutor: Executor {
     public private(set) var lastProbes: [InputProbe] = []
     private var probeSums: [(cosine: Double, relativeError: Double)] = []
     private var probeSteps = 0
+    /// Wall time of the last segment: all of it, in the input models (predict and learn), and
+    /// in the real chain (the targets of the input models).
+    private var segmentDuration = Duration.zero
+    private var inputModelDuration = Duration.zero
+    private var realChainDuration = Duration.zero
     private var input = Matrix.empty
     private var target = Matrix.empty
     /// The real hᵢ₋₁ of the current batch for each stage i ≥ 1 (index i − 1).
     private var realInputs: [Matrix]
 
     /// An executor of the network that `configuration` describes (DNI or cDNI, at least two
-    /// stages) with `loss` on top and input models shaped by `inputModel`; the model of stage i
-    /// draws from its own stream (`SeededGenerator(seed: configuration.seed, stream: 0x1_0000 + i)`).
+    /// stages; fully connected or the paper's CNN) with `loss` on top and input models shaped by
+    /// `inputModel` (dense models for a fully connected network, convolutional ones, see
+    /// ``ConvolutionalSyntheticInputConfiguration``, for a ``ConvolutionalArchitecture``); the
+    /// model of stage i draws from its own stream
+    /// (`SeededGenerator(seed: configuration.seed, stream: 0x1_0000 + i)`).
     public init(configuration: NetworkConfiguration, loss: any Loss, inputModel: SyntheticInputConfiguration,
                 engine: GEMMEngine = .default) throws {
         guard configuration.method.usesSynthesizers else {
@@ -61,8 +69,13 @@ public final class ForwardUnlockedExecutor: Executor {
         guard configuration.stageCount >= 2 else { throw InputError("--unlock forward needs at least two stages") }
         network = Network(configuration: configuration, loss: loss, engine: engine)
         let widths = configuration.widths
-        inputModels = (1..<configuration.stageCount).map { index in
+        let convolutional = (configuration.architecture.base as? ConvolutionalArchitecture)?.network
+        inputModels = try (1..<configuration.stageCount).map { index in
             var generator = SeededGenerator(seed: configuration.seed, stream: 0x1_0000 + UInt64(index))
+            if let convolutional {
+                return try SyntheticInputModel(input: convolutional.input, output: convolutional.inputShape(ofStage: index),
+                                               stage: index, configuration: inputModel, generator: &generator, engine: engine)
+            }
             return SyntheticInputModel(inputSize: widths[0], outputSize: widths[index], configuration: inputModel,
                                        generator: &generator, engine: engine)
         }
@@ -81,20 +94,29 @@ public final class ForwardUnlockedExecutor: Executor {
         probeSums = Array(repeating: (0, 0), count: top)
         probeSteps = 0
         lastProbes.removeAll(keepingCapacity: true)
+        let clock = ContinuousClock()
+        let segmentStart = clock.now
+        inputModelDuration = .zero
+        realChainDuration = .zero
+        defer { segmentDuration = clock.now - segmentStart }
         for position in 0..<segment.count {
             let batch = segment.firstBatch + position
             let rows = segment.rows(position: position)
             input.gatherRows(rows, of: segment.inputs)
             target.gatherRows(rows, of: segment.targets)
             // The real chain: what each input model learns toward.
+            let realChainStart = clock.now
             var activation = input
             for index in 0..<top {
                 activation = stages[index].forward(activation, mode: .probe)
                 realInputs[index].assign(activation)
             }
+            realChainDuration += clock.now - realChainStart
             lastProbes.removeAll(keepingCapacity: true)
             for (index, stage) in stages.enumerated() {
+                let predictStart = clock.now
                 let stageInput = index == 0 ? input : inputModels[index - 1].predict(input)
+                if index > 0 { inputModelDuration += clock.now - predictStart }
                 if index > 0 {
                     let probe = InputProbe(stage: index, synthetic: stageInput, real: realInputs[index - 1])
                     lastProbes.append(probe)
@@ -115,7 +137,9 @@ public final class ForwardUnlockedExecutor: Executor {
                 }
                 if index > 0 {
                     try stages[index - 1].receiveTarget(batch: batch, inputGradient)
+                    let learnStart = clock.now
                     inputModels[index - 1].learn(target: realInputs[index - 1])
+                    inputModelDuration += clock.now - learnStart
                 }
             }
             probeSteps += 1
@@ -124,13 +148,25 @@ public final class ForwardUnlockedExecutor: Executor {
     }
 
     /// Per stage i ≥ 1, the means over the last segment's steps: `input_cosine_stage_i` and
-    /// `input_relative_error_stage_i`.
+    /// `input_relative_error_stage_i`; then the shares of the last segment's wall time spent in
+    /// the input models' predictions and learning steps (`input_model_time_share`) and in the
+    /// real chain that gives their targets (`real_chain_time_share`). The shares are measured
+    /// times and differ from run to run; the other statistics are deterministic.
     public var statistics: [(name: String, value: Double)] {
         guard probeSteps > 0 else { return [] }
-        return probeSums.enumerated().flatMap { offset, sums in
+        let probes = probeSums.enumerated().flatMap { offset, sums in
             [("input_cosine_stage_\(offset + 1)", sums.cosine / Double(probeSteps)),
              ("input_relative_error_stage_\(offset + 1)", sums.relativeError / Double(probeSteps))]
         }
+        let total = Self.seconds(segmentDuration)
+        guard total > 0 else { return probes }
+        return probes + [("input_model_time_share", Self.seconds(inputModelDuration) / total),
+                         ("real_chain_time_share", Self.seconds(realChainDuration) / total)]
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) * 1e-18
     }
 
     /// Iᵢ(x) against the real hᵢ₋₁ on `input`, everything in inference mode (nothing changes).

@@ -8,13 +8,18 @@ public struct SyntheticInputConfiguration: Sendable, Hashable {
     public var hiddenSize: Int
     /// Step size of each model's Adam optimizer.
     public var learningRate: Float
+    /// The models of a convolutional network's stages (`hiddenLayers` and `hiddenSize` are the
+    /// fully connected models'; `learningRate` applies to both).
+    public var convolutional: ConvolutionalSyntheticInputConfiguration
 
     /// A configuration; the defaults are our choice (the paper's sizes could not be checked here).
-    public init(hiddenLayers: Int = 2, hiddenSize: Int = 256, learningRate: Float = 1e-3) {
+    public init(hiddenLayers: Int = 2, hiddenSize: Int = 256, learningRate: Float = 1e-3,
+                convolutional: ConvolutionalSyntheticInputConfiguration = ConvolutionalSyntheticInputConfiguration()) {
         precondition(hiddenLayers >= 0 && hiddenSize >= 1 && learningRate > 0, "an input model needs sizes and a learning rate")
         self.hiddenLayers = hiddenLayers
         self.hiddenSize = hiddenSize
         self.learningRate = learningRate
+        self.convolutional = convolutional
     }
 }
 
@@ -22,8 +27,10 @@ public struct SyntheticInputConfiguration: Sendable, Hashable {
 /// input hᵢ₋₁ of stage i from the data x, Iᵢ(x) ≈ hᵢ₋₁, so that stage i can run forward and
 /// update without waiting for the stages below.
 ///
-/// x: `[batch, inputSize]` → Iᵢ(x): `[batch, outputSize]`. Layers: `hiddenLayers` ×
-/// (Dense → ReLU), then a linear Dense layer (He weights, zero biases). Trained by L2 toward the
+/// x: `[batch, inputSize]` → Iᵢ(x): `[batch, outputSize]`. Fully connected networks:
+/// `hiddenLayers` × (Dense → ReLU), then a linear Dense layer (He weights, zero biases); the
+/// paper's CNN: convolution blocks from the image to the stage's input map
+/// (``ConvolutionalSyntheticInputConfiguration``). Trained by L2 toward the
 /// real hᵢ₋₁ once it is known: L_I = (1/B) Σₙ ½‖Iᵢ(xₙ) − hᵢ₋₁,ₙ‖², one Adam step per batch, the
 /// target treated as a constant. A warmed-up predict/learn cycle allocates nothing.
 public final class SyntheticInputModel {
@@ -37,7 +44,7 @@ public final class SyntheticInputModel {
 
     /// A model from `inputSize` data features to an `outputSize`-wide stage input, drawn from
     /// `generator`.
-    public init(inputSize: Int, outputSize: Int, configuration: SyntheticInputConfiguration,
+    public convenience init(inputSize: Int, outputSize: Int, configuration: SyntheticInputConfiguration,
                 generator: inout SeededGenerator, engine: GEMMEngine = .default) {
         var layers: [any Layer] = []
         var width = inputSize
@@ -48,8 +55,14 @@ public final class SyntheticInputModel {
         }
         layers.append(Dense(inputSize: width, outputSize: outputSize, initialization: .he,
                             generator: &generator, engine: engine))
-        network = Sequential(layers)
-        optimizer = Adam(learningRate: configuration.learningRate)
+        self.init(network: Sequential(layers), learningRate: configuration.learningRate)
+    }
+
+    /// A model made of `network` (x → Iᵢ(x)), trained by Adam at `learningRate`.
+    public init(network: Sequential, learningRate: Float) {
+        precondition(learningRate > 0, "an input model needs a positive learning rate")
+        self.network = network
+        optimizer = Adam(learningRate: learningRate)
     }
 
     /// Width of the data x.

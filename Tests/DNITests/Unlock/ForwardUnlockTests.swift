@@ -89,12 +89,12 @@ import Testing
             #expect(new.cosine > 0.4, "\(new)")
         }
         #expect(executor.lastProbes.count == 2)
-        #expect(executor.statistics.count == 4)
+        #expect(executor.statistics.count == 6)
     }
 
     @Test func badCombinationsAreBadInput() throws {
         let mnist = try MNISTDataset.bundledSubset()
-        for (method, network) in [(TrainingMethod.backprop, MNISTNetwork.fc), (.cdni, .cnn)] {
+        for (method, network) in [(TrainingMethod.backprop, MNISTNetwork.fc), (.backprop, .cnn)] {
             var experiment = MNISTExperiment(method: method, network: network)
             experiment.unlock = .forward
             #expect(throws: InputError.self) { try experiment.validate() }
