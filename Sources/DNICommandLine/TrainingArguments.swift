@@ -196,6 +196,10 @@ struct TrainingArguments: ParsableArguments {
         if !task.isRecurrent, let flag = recurrent.namesRecurrentOption {
             throw InputError("\(flag) applies to the recurrent tasks (copy, repeat-copy, text), not --task \(task.rawValue)")
         }
+        // MNIST and CIFAR-10 always test on their whole test set (the recurrent tasks refuse it below).
+        if (task == .mnist || task == .cifar10) && testExamples != nil {
+            throw InputError("--test-examples applies to --task addition; --task \(task.rawValue) tests on its whole test set")
+        }
         switch task {
         case .addition:
             if layers != nil { throw InputError("--layers applies to --task mnist; use --hidden 128,64 for addition") }

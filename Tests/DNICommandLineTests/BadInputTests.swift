@@ -55,6 +55,12 @@ import Testing
         try Self.expectBadInput(["train", "--task", "mnist", "--batch-size", "100000"], saying: "--batch-size 100000 is larger than the training set")
     }
 
+    @Test func testExamplesIsRefusedWhereTheWholeTestSetIsUsed() throws {
+        try Self.expectBadInput(["train", "--task", "mnist", "--test-examples", "500"],
+                                saying: "--test-examples applies to --task addition; --task mnist tests on its whole test set")
+        try Self.expectBadInput(["compare", "--task", "mnist", "--test-examples", "500"], saying: "--test-examples applies to --task addition")
+    }
+
     @Test func duplicateMethodsAreRejected() throws {
         try Self.expectBadInput(["compare", "--methods", "dni,backprop,dni"], saying: "--methods: 'dni' is listed twice")
         try Self.expectBadInput(["compare", "--methods", "cdni, cdni"], saying: "--methods: 'cdni' is listed twice")
