@@ -7,6 +7,7 @@ the same as the end of a run with --steps W (tested: probes and reports do not c
 Usage: Scripts/window-budget-table.py WINDOW FILE.jsonl...
 """
 import json
+import re
 import sys
 
 
@@ -22,13 +23,19 @@ def main():
                 if record.get("event") != "report" or record.get("window") != window:
                     continue
                 name = record["method"] + ("+aux" if record.get("auxiliary") else "")
-                rows.append((name, record.get("truncation"), record.get("seed"), record["max_length_solved"],
+                # `dni train` does not tag its lines with the seed; Scripts/copy-table.sh names the
+                # file after it (…-s3.jsonl).
+                seed = record.get("seed")
+                if seed is None:
+                    match = re.search(r"-s(\d+)\.jsonl$", path)
+                    seed = int(match.group(1)) if match else "-"
+                rows.append((name, record.get("truncation"), seed, record["max_length_solved"],
                              record["progress"], record["seconds"]))
     if not rows:
         sys.exit(f"no report line at window {window}")
     print(f"after {window} windows")
     print(f"{'method':10s} {'T':>2s} {'seed':>4s} {'max_length_solved':>17s}  progress")
-    for name, truncation, seed, solved, progress, _ in sorted(rows):
+    for name, truncation, seed, solved, progress, _ in sorted(rows, key=lambda row: (row[0], row[1], str(row[2]))):
         print(f"{name:10s} {truncation:>2} {seed:>4} {solved:>17}  {progress}")
     methods = sorted({(row[0], row[1]) for row in rows})
     for name, truncation in methods:
