@@ -130,8 +130,11 @@ import Testing
         trained.writeState(into: &values)
         let parameters = trained.parameters.reduce(0) { $0 + $1.count }
             + (trained.synthesizer?.parameters.reduce(0) { $0 + $1.count } ?? 0)
-        // Running mean and variance of the body's 3 channels and the synthesizer's 3.
-        #expect(values.count == trained.stateCount && values.count == parameters + 2 * 3 + 2 * 3)
+        // Running mean and variance of the body's 3 channels and the synthesizer's 3, then the
+        // synthesizer's target scale (σ², targets counted).
+        #expect(values.count == trained.stateCount && values.count == parameters + 2 * 3 + 2 * 3 + 2)
+        let scale = try #require((trained.synthesizer as? ConvolutionalSynthesizer)?.targetScale)
+        #expect(Array(values.suffix(2)) == [scale.meanSquare, Float(scale.observed)] && scale.observed > 0)
         let fresh = Stage(configuration: configuration, index: 0, engine: .builtin(threads: 1))
         var offset = 0
         values.withUnsafeBufferPointer { fresh.readState(from: $0, offset: &offset) }
@@ -159,8 +162,9 @@ import Testing
                                             comment: "cnn dni pipelined K=2")
     }
 
-    /// One learning step of the synthesizer is a step down the gradient of its regression loss
-    /// L_M = (1/B) Σₙ ½‖M(hₙ, cₙ) − δₙ‖², checked against central differences of L_M.
+    /// One learning step of the synthesizer without target normalization is a step down the
+    /// gradient of its regression loss L_M = (1/B) Σₙ ½‖M(hₙ, cₙ) − δₙ‖², checked against
+    /// central differences of L_M (with normalization: `TargetScaleTests`).
     @Test func synthesizerLearnsDownItsRegressionLoss() throws {
         let shape = SpatialShape(height: 3, width: 3, channels: 2)
         var generator = SeededGenerator(seed: 11)
@@ -168,7 +172,7 @@ import Testing
             activationShape: shape, conditionSize: 3,
             configuration: ConvolutionalSynthesizerConfiguration(hiddenLayers: 1, filters: 3,
                                                                  window: SlidingWindow(size: 3, padding: 1),
-                                                                 zeroInitialization: false),
+                                                                 zeroInitialization: false, normalizesTargets: false),
             optimizer: SGD(learningRate: 0), generator: &generator)
         let activation = Matrix.randomNormal(rows: 4, columns: shape.size, standardDeviation: 1, using: &generator)
         let condition = oneHotMatrix(labels: [0, 2, 1, 2], classCount: 3)
@@ -249,18 +253,23 @@ import Testing
     }
 
     /// DNI and cDNI on the CNN train, and their synthesizers learn: their regression loss L_M
-    /// (against the targets that come down) falls to well under its level of the first steps,
-    /// and the synthetic gradient of the stage below the classifier, exactly zero at first,
-    /// points the way of the true one — clearly for cDNI (cosine > 0.2); for DNI only a little,
-    /// as expected: without the label y, the error p − y that it must predict has a mean near
-    /// zero given h once the classifier is roughly calibrated. cDNI's task loss falls too.
+    /// (against the targets that come down) falls below 0.8× its level of the first steps, and
+    /// the synthetic gradient of the stage below the classifier, exactly zero at first, points
+    /// the way of the true one — clearly for cDNI (cosine > 0.2); for DNI only a little, as
+    /// expected: without the label y, the error p − y that it must predict has a mean near zero
+    /// given h once the classifier is roughly calibrated. cDNI's task loss falls too, and its
+    /// lower synthesizer, fed only bootstrapped targets, points the true gradient's way
+    /// (cosine > 0.03): regressing its targets without normalization it stayed at −0.002, and
+    /// L_M "fell below half its start" only because the raw regression first overshot to
+    /// 1.2–1.4 (steps 1–9) before settling at 0.35–0.38; normalized, L_M starts at 0.46 and ends
+    /// at 0.30–0.34 (docs/convolution.md).
     @Test(arguments: [TrainingMethod.dni, .cdni])
     func decoupledCNNLearnsMNIST(method: TrainingMethod) throws {
         let (losses, synthesizerLosses, probes) = try Self.trainOnMNIST(Self.smallMNIST(method), steps: 40)
         #expect(losses.allSatisfy { $0.isFinite })
         // Step 0 has no target yet (delay 1): L_M from step 1 on.
         let early = synthesizerLosses[1..<10].reduce(0, +) / 9, late = synthesizerLosses.suffix(10).reduce(0, +) / 10
-        #expect(late < 0.5 * early, "\(synthesizerLosses)")
+        #expect(late < 0.8 * early, "\(synthesizerLosses)")
         #expect(probes.count == 2)
         let top = try #require(probes.last)
         #expect(top.cosine > (method == .cdni ? 0.2 : 0), "\(probes)")
@@ -268,6 +277,7 @@ import Testing
         if method == .cdni {
             let first = losses.prefix(5).reduce(0, +) / 5, last = losses.suffix(5).reduce(0, +) / 5
             #expect(last < 0.8 * first, "\(losses)")
+            #expect(probes[0].cosine > 0.03, "\(probes)")
         }
     }
 }
