@@ -15,6 +15,8 @@ import Darwin
 /// norms per example and the cosines cos(ĝ, g), cos(ĝ_I, g), cos(ĝ, t), cos(t, g), cos(ĝ, ĝ_I).
 /// With `DNI_CHAIN_SHADOW=i`, a second synthesizer of stage i's shape learns from the *true*
 /// gradient on every step, and its cosine with it (before it learns each batch) is averaged.
+/// Beside the training loss it writes how far each stage's first parameter (its convolution;
+/// the classifier's weights) has moved from its initial value, relative to it.
 ///
 /// The measurements of docs/convolution.md ("Why the lower synthesizers did not learn") came
 /// from it, built in release (`-Xswiftc -enable-testing`, since other suites need it):
@@ -61,6 +63,7 @@ struct SynthesizerChainDiagnostics {
             configuration: shadowConfiguration, optimizer: Adam(learningRate: experiment.synthesizer.learningRate),
             generator: &generator, engine: .builtin(threads: 1))
         var shadowCosines: [Double] = []
+        let initialWeights = network.stages.map { $0.parameters.map(\.value) }
         var report = "", measured: [Double] = []
         var input = Matrix.empty, target = Matrix.empty
         for step in 0...steps {
@@ -86,6 +89,8 @@ struct SynthesizerChainDiagnostics {
             let result = network.trainStep(input: input, target: target)
             if step % every == 0 {
                 report += "step \(step) loss \(result.loss) L_M per stage \(network.stages.dropLast().map { $0.log.synthesizerLoss[0] })\n"
+                report += "step \(step) weight drift ‖W − W₀‖/‖W₀‖ per stage, first parameter (the convolution) "
+                    + "\(zip(network.stages, initialWeights).map { stage, initial in Self.drift(stage.parameters[0].value, initial[0]) })\n"
             }
         }
         let path = String(cString: getenv("DNI_SYNTHESIZER_CHAIN_REPORT")!)
@@ -93,6 +98,13 @@ struct SynthesizerChainDiagnostics {
         fputs(report, file)
         fclose(file)
         #expect(measured.allSatisfy { $0.isFinite })
+    }
+
+    /// ‖current − initial‖ / ‖initial‖.
+    static func drift(_ current: Matrix, _ initial: Matrix) -> Double {
+        var difference = Matrix.empty
+        current.zip(initial, into: &difference) { $0 - $1 }
+        return difference.norm() / max(initial.norm(), 1e-30)
     }
 
     /// Every stage's output (probe mode) and the true gradient with respect to it.
