@@ -6,7 +6,8 @@ import Linalg
 ///
 /// Layout, in this order: every parameter of the body, then of the synthesizer (values,
 /// row-major); the running mean and variance of every batch-norm layer of the body, then of the
-/// synthesizer (a ``ChannelBatchNormalization`` counts as the ``BatchNormalization`` inside it).
+/// synthesizer (a ``ChannelBatchNormalization`` counts as the ``BatchNormalization`` inside it);
+/// then a convolutional synthesizer's target scale (``ConvolutionalSynthesizer/targetScaleState``).
 /// The log of a segment travels separately (``writeLog(into:)``), each `Double` as its 64 bits
 /// in two floats' bit patterns, so the numbers arrive bit for bit.
 extension Stage {
@@ -26,7 +27,7 @@ extension Stage {
         var count = 0
         for layer in transferredLayers { count += layer.parameterCount }
         for normalization in transferredNormalizations { count += 2 * normalization.inputSize }
-        return count
+        return count + ((synthesizer as? ConvolutionalSynthesizer)?.targetScaleState.count ?? 0)
     }
 
     /// Appends the stage's state to `values`.
@@ -37,6 +38,9 @@ extension Stage {
         for normalization in transferredNormalizations {
             values.append(contentsOf: normalization.runningMean)
             values.append(contentsOf: normalization.runningVariance)
+        }
+        if let convolutional = synthesizer as? ConvolutionalSynthesizer {
+            values.append(contentsOf: convolutional.targetScaleState)
         }
     }
 
@@ -59,6 +63,11 @@ extension Stage {
             let variance = Array(values[(offset + size)..<(offset + 2 * size)])
             normalization.setRunningStatistics(mean: mean, variance: variance)
             offset += 2 * size
+        }
+        if let convolutional = synthesizer as? ConvolutionalSynthesizer {
+            let count = convolutional.targetScaleState.count
+            convolutional.restoreTargetScaleState(ArraySlice(values[offset..<(offset + count)]))
+            offset += count
         }
     }
 
