@@ -99,7 +99,28 @@ struct CheckpointArguments: ParsableArguments {
             if argument.hasPrefix("--resume=") { path = String(argument.dropFirst("--resume=".count)) }
         }
         guard let path else { return arguments }
-        return ["train"] + (try storedArguments(of: CheckpointFile(contentsOf: path), path: path)) + arguments.dropFirst()
+        let file = try CheckpointFile(contentsOf: path)
+        // Another task makes other options valid or invalid; say that it differs before the
+        // replayed options are checked against it (the comparison of resolved configurations
+        // comes after they are checked).
+        if let task = lastValue(of: "--task", in: Array(arguments.dropFirst())) {
+            let header = String(decoding: file.header, as: UTF8.self)
+            if let storedTask = ConfigurationDifference.settings(of: header).first(where: { $0.0 == "task" })?.1,
+               storedTask != "\"\(task)\"" {
+                throw InputError("--resume \(path): the checkpoint was trained with task \(storedTask); this command gives \"\(task)\"")
+            }
+        }
+        return ["train"] + (try storedArguments(of: file, path: path)) + arguments.dropFirst()
+    }
+
+    /// The value of the last `flag VALUE` or `flag=VALUE` in `arguments`.
+    static func lastValue(of flag: String, in arguments: [String]) -> String? {
+        var value: String?
+        for (index, argument) in arguments.enumerated() {
+            if argument == flag, index + 1 < arguments.count { value = arguments[index + 1] }
+            if argument.hasPrefix(flag + "=") { value = String(argument.dropFirst(flag.count + 1)) }
+        }
+        return value
     }
 
     /// The `dni train` arguments stored in `file` (read from `path`).
