@@ -16,7 +16,9 @@ void dni_gemm_macro_kernel(DNIGEMMInstructionSet instruction_set,
     Microkernel narrowMicrokernel = NULL;
 #if defined(__x86_64__) || defined(__i386__)
     if (instruction_set == DNIGEMMInstructionSetAVX2FMA) {
-        microkernel = dni_gemm_microkernel_avx2_fma;
+        // Full tiles on AVX-512 when the CPU has it (same bits, half the instructions); edge
+        // tiles and half-width panels stay on the AVX2 kernels.
+        microkernel = dni_cpu_supports_avx512f() ? dni_gemm_microkernel_avx512 : dni_gemm_microkernel_avx2_fma;
         narrowMicrokernel = dni_gemm_microkernel_avx2_fma_6x8;
     }
 #else
@@ -90,6 +92,22 @@ int dni_gemm_macro_kernel_unpacked_a(DNIGEMMInstructionSet instruction_set,
 #else
     (void)instruction_set; (void)rows; (void)columns; (void)depth; (void)alpha; (void)a;
     (void)row_stride; (void)depth_stride; (void)packed_b; (void)beta; (void)c; (void)ldc;
+    return 0;
+#endif
+}
+
+int dni_gemm_tile(int wide, int64_t depth, float alpha, const float *a, const float *b, float beta,
+                  float *c, int64_t ldc) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (!dni_cpu_supports_avx2_fma() || (wide && !dni_cpu_supports_avx512f())) return 0;
+    if (wide) {
+        dni_gemm_microkernel_avx512(depth, alpha, a, b, beta, c, ldc);
+    } else {
+        dni_gemm_microkernel_avx2_fma(depth, alpha, a, b, beta, c, ldc);
+    }
+    return 1;
+#else
+    (void)wide; (void)depth; (void)alpha; (void)a; (void)b; (void)beta; (void)c; (void)ldc;
     return 0;
 #endif
 }

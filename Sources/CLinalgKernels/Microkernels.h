@@ -14,6 +14,9 @@ void dni_gemm_microkernel_portable(int64_t depth, float alpha, const float *a, c
 /// AVX2 + FMA: 12 ymm accumulators (6 rows × 2 vectors of 8), 2 ymm for the B row, 1 broadcast.
 void dni_gemm_microkernel_avx2_fma(int64_t depth, float alpha, const float *a, const float *b,
                                    float beta, float *c, int64_t ldc);
+/// AVX-512F: 6 zmm accumulators (one 16-wide vector per row); bit-identical to the AVX2 kernel.
+void dni_gemm_microkernel_avx512(int64_t depth, float alpha, const float *a, const float *b,
+                                 float beta, float *c, int64_t ldc);
 /// AVX2 + FMA on the left 6×8 half of a tile (B panel still 16 wide); writes 8 columns of C.
 void dni_gemm_microkernel_avx2_fma_6x8(int64_t depth, float alpha, const float *a, const float *b,
                                        float beta, float *c, int64_t ldc);

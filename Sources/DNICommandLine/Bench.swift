@@ -48,7 +48,7 @@ extension DNICommand.Bench {
             let threadCounts = threads.map { [$0] } ?? (all > 1 ? [1, all] : [1])
             let blas = builtinOnly ? nil : GEMMEngine.systemBLAS
             if !json {
-                print("builtin: packed 6×16, \(GEMMInstructionSet.best.rawValue) microkernel")
+                print("builtin: packed 6×16, \(GEMMInstructionSet.best.microkernelDescription) microkernel")
                 print("blas: \(blas?.libraryPath ?? "not found")")
                 print("best of \(repeats) repeats after warm-up, GFLOP/s")
                 print(pad("m×n×k", 16) + pad("op", 4) + pad("threads", 9) + pad("builtin", 10)

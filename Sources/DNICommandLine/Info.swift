@@ -18,7 +18,7 @@ extension DNICommand {
             print("swift-dni \(DNIVersion.string)")
             print("gemm kernel: \(engine.kernel.name)")
             if let packed = engine.kernel as? PackedGEMM {
-                print("gemm microkernel: \(packed.instructionSet.rawValue) (cpu supports avx2+fma: \(GEMMInstructionSet.avx2FMA.isSupported ? "yes" : "no"))")
+                print("gemm microkernel: \(packed.instructionSet.microkernelDescription) (cpu supports avx2+fma: \(GEMMInstructionSet.avx2FMA.isSupported ? "yes" : "no"))")
                 print("gemm threads: \(packed.threads)")
             }
             if let note = engine.selectionNote { print("gemm note: \(note)") }

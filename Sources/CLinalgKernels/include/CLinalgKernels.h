@@ -30,6 +30,16 @@ typedef enum {
 /// 1 when the CPU running this process has AVX2 and FMA (x86-64 only), else 0.
 int dni_cpu_supports_avx2_fma(void);
 
+/// 1 when the CPU also has AVX-512F (x86-64 only), else 0. Then the AVX2/FMA instruction set
+/// computes its full register tiles with a 512-bit microkernel that gives bit-identical results.
+int dni_cpu_supports_avx512f(void);
+
+/// One full 6×16 register tile, C = alpha · Σ_p a[6p + i]·b[16p + j] + beta · C, with the AVX2
+/// microkernel (`wide` 0) or the AVX-512 one (`wide` 1; only when `dni_cpu_supports_avx512f()`).
+/// For tests that the two agree bit for bit; returns 0 when the kernel cannot run here.
+int dni_gemm_tile(int wide, int64_t depth, float alpha, const float *a, const float *b, float beta,
+                  float *c, int64_t ldc);
+
 /// Packs the `rows × depth` block of op(A) starting at `a` into 6-row micro-panels.
 /// When `transpose` is 0, element (i, p) is `a[i * lda + p]`; otherwise `a[p * lda + i]`.
 /// Writes exactly the ceil(rows / 6)·6·depth floats of the panels; reads only the block's

@@ -14,6 +14,13 @@ public enum GEMMInstructionSet: String, Sendable, CaseIterable {
     /// The fastest instruction set this CPU supports (asked once per process).
     public static let best: GEMMInstructionSet = dni_cpu_supports_avx2_fma() != 0 ? .avx2FMA : .portable
 
+    /// How the microkernel runs here, for `dni info` and benchmarks: the instruction set's name,
+    /// and for AVX2/FMA on a CPU with AVX-512F, that full tiles run on the bit-identical
+    /// 512-bit kernel.
+    public var microkernelDescription: String {
+        self == .avx2FMA && dni_cpu_supports_avx512f() != 0 ? "\(rawValue) (full tiles on avx512f)" : rawValue
+    }
+
     /// Whether the CPU running this process can execute this instruction set.
     public var isSupported: Bool {
         switch self {
