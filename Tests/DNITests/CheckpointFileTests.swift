@@ -189,6 +189,15 @@ import Testing
                 "section 'a': 4 bytes of data do not hold a 2 array of float32")
     }
 
+    @Test func rejectsNamesThatWouldBreakAnErrorLine() {
+        // Found by the checkpoint fuzzer: a name with a line break made a two-line error.
+        for name in ["two\nlines", "carriage\rreturn", "tab\there", "line\u{2028}separator"] {
+            let bytes = CheckpointFile(header: [], sections: [CheckpointSection(name: name, floats: [1])]).serialized()
+            let problem = Self.problem(bytes)
+            #expect(problem == "checkpoint section 1: its name holds a control character", "\(name.debugDescription)")
+        }
+    }
+
     @Test func rejectsRepeatedNamesAndTrailingData() {
         let one = CheckpointSection(name: "twice", floats: [1])
         var bytes = CheckpointFile(header: [], sections: [one, CheckpointSection(name: "twicf", floats: [1])]).serialized()

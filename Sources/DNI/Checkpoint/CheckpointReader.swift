@@ -70,6 +70,11 @@ struct CheckpointReader {
         guard Array(name.utf8) == nameBytes else {
             throw InputError("\(ordinal): its name is not UTF-8")
         }
+        // Names go into one-line error messages: no line breaks or other control characters.
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control
+                                                     || $0 == "\u{2028}" || $0 == "\u{2029}" }) else {
+            throw InputError("\(ordinal): its name holds a control character")
+        }
         guard let elementType = CheckpointSection.ElementType(rawValue: typeCode) else {
             throw InputError("section '\(name)': unknown element type \(typeCode)")
         }
