@@ -17,7 +17,7 @@ struct RecurrentArguments: ParsableArguments {
     @Option(help: "Recurrent DNI + Aux: β, the weight of the auxiliary loss (default 1).")
     var auxWeight: Float?
 
-    @Option(help: "Recurrent DNI, linear synthesizer: regress the prediction made one update earlier (stale) or M(s₀) recomputed when learning (recomputed).")
+    @Option(help: "Recurrent DNI, linear synthesizer: regress the prediction made one update earlier (stale) or M(s₀) recomputed when learning (recomputed). Default: recomputed for text, stale for copy and repeat-copy.")
     var synthesizerPrediction: SynthesizerPrediction?
 
     @Option(help: "Recurrent tasks: windows a probe's true future gradient looks ahead (default 4).")

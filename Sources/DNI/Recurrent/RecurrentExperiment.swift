@@ -15,6 +15,14 @@ public protocol RecurrentTaskConfiguration: Sendable {
     var name: String { get }
     /// The task's streams for `batchSize` rows, validated against the window length.
     func makeTask(batchSize: Int, truncation: Int, seed: UInt64) throws -> any RecurrentTask
+    /// The default of ``RecurrentExperiment/synthesizerRecomputesPrediction`` on this task (false
+    /// unless the task says otherwise).
+    var recomputesSynthesizerPrediction: Bool { get }
+}
+
+extension RecurrentTaskConfiguration {
+    /// False: the stale prediction, one product per window cheaper, stable on Copy and Repeat Copy.
+    public var recomputesSynthesizerPrediction: Bool { false }
 }
 
 /// What a recurrent run reports as it goes.
@@ -72,8 +80,9 @@ public struct RecurrentExperiment: Sendable {
     public var synthesizerHiddenSize = 1024
     /// The linear synthesizer's regression uses M(s₀) recomputed at learning time (true) or the
     /// prediction M made at the previous window's end, one update earlier (false)
-    /// (``RecurrentSynthesizer/recomputesPrediction``; `--synthesizer-prediction`).
-    public var synthesizerRecomputesPrediction = false
+    /// (``RecurrentSynthesizer/recomputesPrediction``; `--synthesizer-prediction`). The default is
+    /// the task's (``RecurrentTaskConfiguration/recomputesSynthesizerPrediction``).
+    public var synthesizerRecomputesPrediction: Bool
     /// DNI + Aux (`--aux`, DNI only): the window's states also predict its synthetic gradient
     /// (``FutureSyntheticGradientPredictor``).
     public var auxiliary = false
@@ -97,6 +106,7 @@ public struct RecurrentExperiment: Sendable {
     public init(task: any RecurrentTaskConfiguration, method: TrainingMethod) {
         self.task = task
         self.method = method
+        self.synthesizerRecomputesPrediction = task.recomputesSynthesizerPrediction
     }
 
     /// Checks the values a user can set, throwing ``InputError`` naming the flag.
@@ -164,12 +174,14 @@ public struct RecurrentExperiment: Sendable {
         let network = makeNetwork(for: task, engine: engine)
         let clock = ContinuousClock()
         var progress = RecurrentProgress()
+        var runawayGuard = SynthesizerRunawayGuard()
         var checkpointSeconds = 0.0, checkpointsWritten = 0
         func saveCheckpoint() throws {
             guard let write = checkpoints.write else { return }
             let start = clock.now
             var tree = StateTree()
             progress.save(into: &tree, path: "trainer")
+            runawayGuard.save(into: &tree, path: "trainer.synthesizer_guard")
             task.saveState(into: &tree, path: "task")
             network.saveState(into: &tree, path: "network")
             try write(tree)
@@ -178,6 +190,7 @@ public struct RecurrentExperiment: Sendable {
         }
         if let tree = checkpoints.resume {
             try progress.load(from: tree, path: "trainer")
+            try runawayGuard.load(from: tree, path: "trainer.synthesizer_guard")
             try task.loadState(from: tree, path: "task")
             try network.loadState(from: tree, path: "network")
         } else {
@@ -192,6 +205,10 @@ public struct RecurrentExperiment: Sendable {
             progress.trained = window
             guard result.loss.isFinite else {
                 throw TrainingFailure("the loss is \(result.loss) at window \(window) (\(method.rawValue), \(task.name)); try a smaller --learning-rate or --synthetic-gradient-scale")
+            }
+            if let runaway = runawayGuard.observe(synthesizerLoss: result.synthesizerLoss, targetLoss: result.targetLoss,
+                                                  window: window) {
+                throw TrainingFailure("\(runaway) (\(method.rawValue), \(task.name))")
             }
             progress.lossSum += result.loss; progress.synthesizerLossSum += result.synthesizerLoss
             progress.auxiliaryLossSum += result.auxiliaryLoss; progress.reportCount += 1

@@ -87,6 +87,10 @@ public final class RecurrentNetwork {
         public var synthesizerLoss: Double
         /// DNI + Aux: the auxiliary head's regression loss, ½‖A(s_t) − ĝ_T‖² per row (0 without one).
         public var auxiliaryLoss: Double = 0
+        /// ½‖δ₀‖² per row, the regression loss of a synthesizer that predicts zero (0 without one):
+        /// the scale against which ``synthesizerLoss`` tells a synthesizer running away from its
+        /// targets (``RecurrentExperiment`` stops such a run).
+        public var targetLoss: Double = 0
     }
 
     /// Trains on the task's next window (steps 1–6 above).
@@ -123,10 +127,11 @@ public final class RecurrentNetwork {
         cell.finishBackward(steps: steps)
         // nextGradient now holds δ₀ = ∂ℓ/∂s₀, the target for M at s₀.
         let synthesizerLoss = synthesizer?.learn(target: nextGradient) ?? 0
+        let targetLoss = synthesizer == nil ? 0 : 0.5 * nextGradient.dot(nextGradient) / Double(batchSize)
         optimizer.update(trainableParameters)
         auxiliary?.update()
         states.swapAt(0, steps)
-        return WindowResult(loss: loss, synthesizerLoss: synthesizerLoss, auxiliaryLoss: auxiliaryLoss)
+        return WindowResult(loss: loss, synthesizerLoss: synthesizerLoss, auxiliaryLoss: auxiliaryLoss, targetLoss: targetLoss)
     }
 
     /// Forward only (no saved state is used afterwards): runs `steps` steps of `inputs`
