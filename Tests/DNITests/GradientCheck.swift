@@ -79,4 +79,26 @@ enum GradientCheck {
         }
         return maxError
     }
+    /// Largest relative error |analytic − numeric| / max(1, |numeric|) of the gradients the
+    /// `parameters` hold (left by the step under test), against central differences of `loss`
+    /// with step `step`, over every `stride`-th element of each parameter. Each element is put
+    /// back after its two evaluations.
+    static func parameterGradientError(_ parameters: [Parameter], stride elementStride: Int = 1, step: Float = 1e-2,
+                                       loss: () -> Double) -> Double {
+        var worst = 0.0
+        for parameter in parameters {
+            for index in stride(from: 0, to: parameter.count, by: elementStride) {
+                let row = index / parameter.value.columns, column = index % parameter.value.columns
+                let original = parameter.value[row, column]
+                parameter.value[row, column] = original + step
+                let plus = loss()
+                parameter.value[row, column] = original - step
+                let minus = loss()
+                parameter.value[row, column] = original
+                let numeric = (plus - minus) / Double(2 * step)
+                worst = max(worst, abs(Double(parameter.gradient[row, column]) - numeric) / max(1, abs(numeric)))
+            }
+        }
+        return worst
+    }
 }

@@ -196,21 +196,7 @@ import Testing
         _ = try synthesizer.predict(batch: 0, activation: activation, condition: condition)
         let loss = try synthesizer.learn(batch: 0, target: target)
         #expect(abs(loss - before) < 1e-4 * max(1, before))
-        let step: Float = 1e-2
-        var worst = 0.0
-        for parameter in synthesizer.parameters {
-            for index in stride(from: 0, to: parameter.count, by: 3) {
-                let row = index / parameter.value.columns, column = index % parameter.value.columns
-                let original = parameter.value[row, column]
-                parameter.value[row, column] = original + step
-                let plus = regressionLoss()
-                parameter.value[row, column] = original - step
-                let minus = regressionLoss()
-                parameter.value[row, column] = original
-                let numeric = (plus - minus) / Double(2 * step)
-                worst = max(worst, abs(Double(parameter.gradient[row, column]) - numeric) / max(1, abs(numeric)))
-            }
-        }
+        let worst = GradientCheck.parameterGradientError(synthesizer.parameters, stride: 3, step: 1e-2, loss: regressionLoss)
         #expect(worst < 5e-3)
     }
 

@@ -83,21 +83,7 @@ import Testing
         let loss = try synthesizer.learn(batch: 0, target: target)
         #expect(abs(Double(synthesizer.targetScale!.value) - scale) < 1e-5 * scale)
         #expect(abs(loss - scale * scale * normalizedLoss()) < 1e-4 * loss)
-        let step: Float = 1e-3
-        var worst = 0.0
-        for parameter in synthesizer.parameters {
-            for index in stride(from: 0, to: parameter.count, by: 2) {
-                let row = index / parameter.value.columns, column = index % parameter.value.columns
-                let original = parameter.value[row, column]
-                parameter.value[row, column] = original + step
-                let plus = normalizedLoss()
-                parameter.value[row, column] = original - step
-                let minus = normalizedLoss()
-                parameter.value[row, column] = original
-                let numeric = (plus - minus) / Double(2 * step)
-                worst = max(worst, abs(Double(parameter.gradient[row, column]) - numeric) / max(1, abs(numeric)))
-            }
-        }
+        let worst = GradientCheck.parameterGradientError(synthesizer.parameters, stride: 2, step: 1e-3, loss: normalizedLoss)
         #expect(worst < 5e-3)
         // After it, ĝ = σ·M(h), in training and in inspection.
         let second = try synthesizer.predict(batch: 1, activation: activation, condition: condition)

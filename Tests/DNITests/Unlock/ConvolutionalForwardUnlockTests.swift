@@ -106,27 +106,24 @@ import Testing
         let method = TrainingMethod.cdni
         let experiment = Self.smallExperiment(method)
         let data = try Self.smallDataset(experiment)
-        func run() throws -> (summary: TrainingSummary, epochs: [EpochRecord]) {
-            var epochs: [EpochRecord] = []
-            let summary = try experiment.run(on: data, imageShape: MNISTExperiment.imageShape,
-                                             execution: ExecutionSettings(threads: 1)) { event in
-                if case .epoch(let record) = event { epochs.append(record) }
+        func run() throws -> UnlockedRun {
+            try UnlockedRun {
+                try experiment.run(on: data, imageShape: MNISTExperiment.imageShape,
+                                   execution: ExecutionSettings(threads: 1), onEvent: $0)
             }
-            return (summary, epochs)
         }
-        let (summary, epochs) = try run()
+        let first = try run()
+        let (summary, epochs) = (first.summary, first.epochs)
         #expect(summary.execution == "sequential-unlocked")
         #expect(epochs.count == 2)
         #expect(epochs.last!.trainLoss < 0.8 * epochs.first!.trainLoss, "\(epochs.map(\.trainLoss))")
-        let statistics = Dictionary(uniqueKeysWithValues: summary.executorStatistics.map { ($0.name, $0.value) })
         for stage in 1...2 {
-            let cosine = try #require(statistics["input_cosine_stage_\(stage)"])
-            let relativeError = try #require(statistics["input_relative_error_stage_\(stage)"])
+            let (cosine, relativeError) = try first.inputProbe(stage: stage)
             #expect(cosine > 0.65 && relativeError < 0.85, "\(method) stage \(stage): \(cosine), \(relativeError)")
         }
         #expect(summary.test.accuracy > 0.15, "\(summary.test)")
         let again = try run()
-        #expect(again.summary.test == summary.test && again.epochs.map(\.trainLoss) == epochs.map(\.trainLoss))
+        #expect(again.repeats(first))
         // The probes repeat; the time shares are measured times.
         let probes = { (summary: TrainingSummary) in summary.executorStatistics.filter { !$0.name.hasSuffix("time_share") } }
         #expect(probes(again.summary) == probes(summary) && probes(summary).count == 4)

@@ -45,26 +45,20 @@ import Testing
         experiment.learningRateDecayEpochs = []
         experiment.unlock = .forward
         let mnist = try MNISTDataset.bundledSubset()
-        func run() throws -> (summary: TrainingSummary, epochs: [EpochRecord]) {
-            var epochs: [EpochRecord] = []
-            let summary = try experiment.run(on: mnist, execution: ExecutionSettings(threads: 1)) { event in
-                if case .epoch(let record) = event { epochs.append(record) }
-            }
-            return (summary, epochs)
+        func run() throws -> UnlockedRun {
+            try UnlockedRun { try experiment.run(on: mnist, execution: ExecutionSettings(threads: 1), onEvent: $0) }
         }
-        let (summary, epochs) = try run()
+        let first = try run()
+        let (summary, epochs) = (first.summary, first.epochs)
         #expect(summary.execution == "sequential-unlocked")
         #expect(epochs.count == 3)
         #expect(epochs.last!.trainLoss < 0.85 * epochs.first!.trainLoss, "\(epochs.map(\.trainLoss))")
-        let statistics = Dictionary(uniqueKeysWithValues: summary.executorStatistics.map { ($0.name, $0.value) })
         for stage in 1...3 {
-            let cosine = try #require(statistics["input_cosine_stage_\(stage)"])
-            let relativeError = try #require(statistics["input_relative_error_stage_\(stage)"])
+            let (cosine, relativeError) = try first.inputProbe(stage: stage)
             #expect(cosine > 0.7 && relativeError < 0.8, "stage \(stage): \(cosine), \(relativeError)")
         }
         #expect(summary.test.accuracy > 0.25, "\(summary.test)")
-        let again = try run()
-        #expect(again.summary.test == summary.test && again.epochs.map(\.trainLoss) == epochs.map(\.trainLoss))
+        #expect(try run().repeats(first))
     }
 
     /// The probe in inference mode: after 40 steps every synthetic input is closer to the real one
