@@ -41,7 +41,14 @@ struct ResolvedConfiguration {
             fields += [("layers", .leaf(.integer(experiment.layers))),
                        ("hidden_size", .leaf(.integer(experiment.hiddenSize))),
                        ("batch_size", .leaf(.integer(experiment.batchSize)))]
-            fields += Self.shared(experiment)
+            var shared = Self.shared(experiment)
+            // Only the CNN's synthesizers normalize their targets, so only its configuration says so.
+            if experiment.network == .cnn, let index = shared.firstIndex(where: { $0.0 == "synthesizer" }),
+               case .object(var synthesizer) = shared[index].1 {
+                synthesizer.append(("normalized_targets", .leaf(.bool(experiment.normalizesSynthesizerTargets))))
+                shared[index].1 = .object(synthesizer)
+            }
+            fields += shared
         case .recurrent(let plan):
             let experiment = plan.experiment
             fields += [("truncation", .leaf(.integer(experiment.truncation))),

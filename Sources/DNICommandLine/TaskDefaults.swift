@@ -97,6 +97,9 @@ enum TrainingHelp {
         + TaskDefaults.suffix(TaskDefaults.text { String($0.synthesizer.hiddenSize) })
     static let synthesizerInit = "Synthesizer output layer initialisation: zero (the paper) or random (the post)."
         + TaskDefaults.suffix(TaskDefaults.text { $0.synthesizer.zeroInitialization ? "zero" : "random" })
+    static let synthesizerNormalizedTargets = "CNN: the convolutional synthesizers regress their targets divided by "
+        + "the targets' running scale σ and predict σ·M(h), so that one learning rate suits every stage. (default: yes "
+        + "with --network cnn; a fully connected network refuses it)"
     static let synthesizerBias = "Give each synthesizer layer a bias."
         + TaskDefaults.suffix(TaskDefaults.text { $0.synthesizer.bias ? "yes" : "no" })
     static let optimizer = "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", "))."

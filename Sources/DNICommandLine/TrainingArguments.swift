@@ -26,6 +26,9 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: ArgumentHelp(TrainingHelp.layers))
     var layers: Int?
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(TrainingHelp.synthesizerNormalizedTargets))
+    var synthesizerNormalizedTargets: Bool?
+
     @Option(help: "MNIST, dni and cdni: update (DNI's update unlock) or forward (the complete unlock: each stage above the first also trains from a synthetic input I(x); fully connected or cnn, sequential). (default: update)")
     var unlock: UnlockMode?
 
@@ -134,6 +137,7 @@ struct TrainingArguments: ParsableArguments {
         if bits != nil { throw InputError("--bits applies to --task addition only") }
         var experiment = MNISTExperiment(method: method, network: network ?? defaultNetwork)
         if let unlock { experiment.unlock = unlock }
+        if let synthesizerNormalizedTargets { experiment.normalizesSynthesizerTargets = synthesizerNormalizedTargets }
         experiment.seed = seed ?? self.seed
         if let layers { experiment.layers = layers }
         if let examples { experiment.trainLimit = examples }
@@ -205,6 +209,9 @@ struct TrainingArguments: ParsableArguments {
             if layers != nil { throw InputError("--layers applies to --task mnist; use --hidden 128,64 for addition") }
             if network != nil { throw InputError("--network applies to --task mnist and cifar10 only") }
             if unlock != nil { throw InputError("--unlock applies to --task mnist and cifar10 only") }
+            if synthesizerNormalizedTargets != nil {
+                throw InputError("--synthesizer-normalized-targets applies to --task mnist and cifar10 with --network cnn")
+            }
             if data != nil { throw InputError("--data applies to --task mnist only") }
             let experiments = try seeds.flatMap { seed in try methods.map { try additionExperiment(method: $0, seed: seed) } }
             return (experiments.map { .addition($0) }, DataDescription(addition: experiments[0]))
@@ -241,6 +248,9 @@ struct TrainingArguments: ParsableArguments {
         case .copy, .repeatCopy, .text:
             if network != nil { throw InputError("--network applies to --task mnist and cifar10 only") }
             if unlock != nil { throw InputError("--unlock applies to --task mnist and cifar10 only") }
+            if synthesizerNormalizedTargets != nil {
+                throw InputError("--synthesizer-normalized-targets applies to --task mnist and cifar10 with --network cnn")
+            }
             return try recurrentPlans(for: methods, seeds: seeds)
         }
     }

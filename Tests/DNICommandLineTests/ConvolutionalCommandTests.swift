@@ -18,9 +18,15 @@ import Testing
         #expect(object["optimizer"] as? String == "adam")
         let synthesizer = try #require(object["synthesizer"] as? [String: Any])
         #expect(synthesizer["hidden_layers"] as? Int == defaults.synthesizer.hiddenLayers)
+        #expect(synthesizer["normalized_targets"] as? Bool == true)
+        #expect((object["learning_rate"] as? Double).map(Float.init) == defaults.learningRate)
+        let raw = CapturedRun(["train", "--task", "mnist", "--network", "cnn", "--method", "cdni",
+                               "--no-synthesizer-normalized-targets", "--print-config"])
+        #expect(raw.status == 0 && raw.standardOutput.contains("\"normalized_targets\": false"))
         // The fully connected default does not name a network.
         let fullyConnected = CapturedRun(["train", "--task", "mnist", "--print-config"])
         #expect(!fullyConnected.standardOutput.contains("\"network\""))
+        #expect(!fullyConnected.standardOutput.contains("normalized_targets"))
         let compare = CapturedRun(["compare", "--task", "mnist", "--network", "cnn", "--layers", "2",
                                    "--methods", "backprop,cdni", "--print-config"])
         #expect(compare.status == 0)
@@ -43,6 +49,11 @@ import Testing
         #expect(addition.status == 2 && addition.standardError.contains("--network applies to"))
         let noData = CapturedRun(["train", "--task", "cifar10"])
         #expect(noData.status == 2 && noData.standardError.contains("--task cifar10 needs --data DIR"))
+        for arguments in [["--task", "mnist"], ["--task", "addition"], ["--task", "copy", "--method", "dni"]] {
+            let normalized = CapturedRun(["train"] + arguments + ["--synthesizer-normalized-targets"])
+            #expect(normalized.status == 2 && normalized.standardError.contains("--synthesizer-normalized-targets applies to"),
+                    "\(arguments): \(normalized.standardError)")
+        }
     }
 
     /// CIFAR-10 binary batch files of `count` records each (label byte, then 3,072 pixel bytes).

@@ -213,19 +213,13 @@ import Testing
         return experiment
     }
 
-    /// Trains `steps` batches of 16 bundled MNIST images by `trainStep` (the synthesizers with
-    /// target normalization when `normalizesTargets`); returns the losses, the
+    /// Trains `steps` batches of 16 bundled MNIST images by `trainStep`; returns the losses, the
     /// synthesizers' mean regression losses L_M, and the probe of the synthetic gradients on the
     /// next batch.
-    static func trainOnMNIST(_ experiment: MNISTExperiment, steps: Int, normalizesTargets: Bool = false)
+    static func trainOnMNIST(_ experiment: MNISTExperiment, steps: Int)
         throws -> (losses: [Double], synthesizerLosses: [Double], probes: [StageProbe]) {
         let mnist = try MNISTDataset.bundledSubset()
-        var configuration = experiment.networkConfiguration
-        if normalizesTargets, var architecture = configuration.architecture.base as? ConvolutionalArchitecture {
-            architecture.synthesizer.normalizesTargets = true
-            configuration.architecture = .convolutional(architecture.network, synthesizer: architecture.synthesizer)
-        }
-        let network = Network(configuration: configuration, loss: SoftmaxCrossEntropy(),
+        let network = Network(configuration: experiment.networkConfiguration, loss: SoftmaxCrossEntropy(),
                               engine: .builtin(threads: 1))
         let targets = mnist.training.oneHotLabels()
         var input = Matrix.empty, target = Matrix.empty
@@ -253,7 +247,8 @@ import Testing
     }
 
     /// DNI and cDNI on the CNN train, and their synthesizers learn: their regression loss L_M
-    /// (against the targets that come down) falls to well under its level of the first steps,
+    /// (against the targets that come down, normalized as in the preset) falls below 0.8× its
+    /// level of the first steps (0.67× and 0.74× here),
     /// and the synthetic gradient of the stage below the classifier, exactly zero at first,
     /// points the way of the true one — clearly for cDNI (cosine > 0.2); for DNI only a little,
     /// as expected: without the label y, the error p − y that it must predict has a mean near
@@ -264,7 +259,7 @@ import Testing
         #expect(losses.allSatisfy { $0.isFinite })
         // Step 0 has no target yet (delay 1): L_M from step 1 on.
         let early = synthesizerLosses[1..<10].reduce(0, +) / 9, late = synthesizerLosses.suffix(10).reduce(0, +) / 10
-        #expect(late < 0.5 * early, "\(synthesizerLosses)")
+        #expect(late < 0.8 * early, "\(synthesizerLosses)")
         #expect(probes.count == 2)
         let top = try #require(probes.last)
         #expect(top.cosine > (method == .cdni ? 0.2 : 0), "\(probes)")
@@ -275,15 +270,18 @@ import Testing
         }
     }
 
-    /// With target normalization the same small cDNI run trains its *lower* synthesizer, which
-    /// only ever sees bootstrapped targets, toward the true gradient: cosine 0.059 after 40
-    /// steps, against −0.002 regressing the raw targets (the default, the code before the
-    /// option). Its L_M (in gradient units) ends lower too (0.30 against 0.35), though it starts
-    /// lower (0.46 against 1.23: the raw regression first overshoots), and the top synthetic
-    /// gradient still points the true one's way.
+    /// With target normalization (the preset) the same small cDNI run trains its *lower*
+    /// synthesizer, which only ever sees bootstrapped targets, toward the true gradient: cosine
+    /// 0.059 after 40 steps, against −0.002 regressing the raw targets
+    /// (`normalizesSynthesizerTargets = false`, the code before the option). Its L_M (in
+    /// gradient units) ends lower too (0.30 against 0.35), though it starts lower (0.46 against
+    /// 1.23: the raw regression first overshoots), and the top synthetic gradient still points
+    /// the true one's way.
     @Test func normalizedTargetsTrainTheLowerSynthesizer() throws {
-        let raw = try Self.trainOnMNIST(Self.smallMNIST(.cdni), steps: 40)
-        let normalized = try Self.trainOnMNIST(Self.smallMNIST(.cdni), steps: 40, normalizesTargets: true)
+        var rawExperiment = Self.smallMNIST(.cdni)
+        rawExperiment.normalizesSynthesizerTargets = false
+        let raw = try Self.trainOnMNIST(rawExperiment, steps: 40)
+        let normalized = try Self.trainOnMNIST(Self.smallMNIST(.cdni), steps: 40)
         #expect(raw.probes[0].cosine < 0.02, "\(raw.probes)")
         #expect(normalized.probes[0].cosine > 0.04, "\(normalized.probes)")
         #expect(normalized.probes[1].cosine > 0.2, "\(normalized.probes)")
