@@ -41,14 +41,10 @@ struct ResolvedConfiguration {
             fields += [("layers", .leaf(.integer(experiment.layers))),
                        ("hidden_size", .leaf(.integer(experiment.hiddenSize))),
                        ("batch_size", .leaf(.integer(experiment.batchSize)))]
-            var shared = Self.shared(experiment)
             // Only the CNN's synthesizers normalize their targets, so only its configuration says so.
-            if experiment.network == .cnn, let index = shared.firstIndex(where: { $0.0 == "synthesizer" }),
-               case .object(var synthesizer) = shared[index].1 {
-                synthesizer.append(("normalized_targets", .leaf(.bool(experiment.normalizesSynthesizerTargets))))
-                shared[index].1 = .object(synthesizer)
-            }
-            fields += shared
+            let normalized: [(String, Value)] = experiment.network == .cnn
+                ? [("normalized_targets", .leaf(.bool(experiment.normalizesSynthesizerTargets)))] : []
+            fields += Self.shared(experiment, synthesizerFields: normalized)
         case .recurrent(let plan):
             let experiment = plan.experiment
             fields += [("truncation", .leaf(.integer(experiment.truncation))),
@@ -81,8 +77,9 @@ struct ResolvedConfiguration {
         self.fields = fields
     }
 
-    /// The fields both tasks have: schedule, optimizer and synthesizers.
-    static func shared(_ experiment: any TrainableExperiment) -> [(String, Value)] {
+    /// The fields both tasks have: schedule, optimizer and synthesizers (`synthesizerFields`
+    /// appended to the synthesizer's own).
+    static func shared(_ experiment: any TrainableExperiment, synthesizerFields: [(String, Value)] = []) -> [(String, Value)] {
         let synthesizer = experiment.synthesizer
         return [
             ("epochs", .leaf(.integer(experiment.epochs))),
@@ -99,7 +96,7 @@ struct ResolvedConfiguration {
                 ("batch_normalization", .leaf(.bool(synthesizer.batchNormalization))),
                 ("learning_rate", number(synthesizer.learningRate)),
                 ("optimizer", .leaf(.string((synthesizer.optimizer ?? experiment.optimizer).rawValue))),
-            ])),
+            ] + synthesizerFields)),
         ]
     }
 
