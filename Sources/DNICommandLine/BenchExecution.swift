@@ -43,6 +43,9 @@ extension DNICommand.Bench {
         @Option(help: "Delays K of the pipelined runs, comma-separated (default: the default K, 1).")
         var delays: String?
 
+        @Option(help: "update (DNI's update unlock) or forward (the complete unlock, dni and cdni: every execution then runs the stages from synthetic inputs; no model lines). (default: update)")
+        var unlock: UnlockMode = .update
+
         @Option(help: "MNIST directory (default: $DNI_DATA, then the bundled subset).")
         var data: String?
 
@@ -63,6 +66,9 @@ extension DNICommand.Bench {
             let batches = try parseSizes(batchSizes, flag: "--batch-sizes")
             guard steps >= 1, warmup >= 0, repeats >= 1, (1...16).contains(layers) else {
                 throw InputError("--steps and --repeat must be at least 1, --warmup at least 0, --layers in 1...16")
+            }
+            if unlock == .forward, let locked = methodList.first(where: { !$0.usesSynthesizers }) {
+                throw InputError("--unlock forward needs synthesizers: use --methods dni or cdni, not \(locked.rawValue)")
             }
             let cores = threads ?? PackedGEMM.activeProcessorCount
             guard (1...256).contains(cores) else { throw InputError("--threads must be in 1...256, got \(cores)") }
@@ -85,6 +91,7 @@ extension DNICommand.Bench {
                     experiment.layers = layers
                     experiment.batchSize = batchSize
                     experiment.epochs = 1_000
+                    experiment.unlock = unlock
                     var best = Array(repeating: 0.0, count: variants.count)
                     var summaries: [TrainingSummary?] = Array(repeating: nil, count: variants.count)
                     for _ in 0..<repeats {
@@ -105,6 +112,7 @@ extension DNICommand.Bench {
                             line.append("method", .string(method.rawValue))
                             line.append("batch_size", .integer(batchSize))
                             line.append("execution", .string(summary.execution))
+                            line.append("unlock", .string(unlock.rawValue))
                             line.append("threads", .integer(index == 0 ? 1 : cores))
                             line.append("stage_groups", .integers(summary.stageGroups))
                             line.append("delay", .integer(summary.delay))
@@ -113,15 +121,17 @@ extension DNICommand.Bench {
                             line.append("ratio_to_sequential_1_thread", ratio)
                             output.line(line.description)
                         } else {
-                            let schedule = summary.execution == "pipelined"
+                            let schedule = summary.execution.hasPrefix("pipelined")
                                 ? " (groups \(summary.stageGroups.map(String.init).joined(separator: ",")), K=\(summary.delay)"
                                     + (summary.microBatches > 1 ? ", M=\(summary.microBatches))" : ")")
                                 : ""
-                            output.line("\(method.rawValue) batch \(batchSize)  \(variant.name)\(schedule): "
+                            let unlocked = unlock == .forward ? ", complete unlock" : ""
+                            output.line("\(method.rawValue) batch \(batchSize)  \(variant.name)\(unlocked)\(schedule): "
                                         + "\(Int(best[index].rounded()))  (\(formatted(ratio))×)")
                         }
                     }
-                    try printModel(experiment: experiment, method: method, batchSize: batchSize, output: output)
+                    // The model prices the update-unlocked stages only, not the input models and the real chain.
+                    if unlock == .update { try printModel(experiment: experiment, method: method, batchSize: batchSize, output: output) }
                 }
             }
         }

@@ -29,7 +29,7 @@ struct TrainingArguments: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: ArgumentHelp(TrainingHelp.synthesizerNormalizedTargets))
     var synthesizerNormalizedTargets: Bool?
 
-    @Option(help: "MNIST, dni and cdni: update (DNI's update unlock) or forward (the complete unlock: each stage above the first also trains from a synthetic input I(x); fully connected or cnn, sequential). (default: update)")
+    @Option(help: "MNIST, dni and cdni: update (DNI's update unlock) or forward (the complete unlock: each stage above the first also trains from a synthetic input I(x); fully connected or cnn, sequential or pipelined, delay 1). (default: update)")
     var unlock: UnlockMode?
 
     @Option(help: "MNIST: directory with the IDX files (default: $DNI_DATA, then the bundled subset); cifar10: directory with the binary batch files (required).")

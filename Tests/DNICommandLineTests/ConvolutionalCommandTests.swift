@@ -116,9 +116,9 @@ import Testing
         #expect(!CapturedRun(["train", "--task", "mnist", "--print-config"]).standardOutput.contains("\"unlock\""))
         let backprop = CapturedRun(["train", "--task", "mnist", "--unlock", "forward", "--epochs", "1"])
         #expect(backprop.status == 2 && backprop.standardError.contains("--unlock forward needs synthesizers"))
-        let pipelined = CapturedRun(["train", "--task", "mnist", "--method", "dni", "--unlock", "forward", "--epochs", "1",
-                                     "--execution", "pipelined"])
-        #expect(pipelined.status == 2 && pipelined.standardError.contains("--execution sequential"))
+        let delayed = CapturedRun(["train", "--task", "mnist", "--method", "dni", "--unlock", "forward", "--epochs", "1",
+                                   "--execution", "pipelined", "--delay", "2"])
+        #expect(delayed.status == 2 && delayed.standardError.contains("delay 1 only"))
         let addition = CapturedRun(["train", "--task", "addition", "--unlock", "forward"])
         #expect(addition.status == 2)
     }
@@ -146,7 +146,15 @@ import Testing
         #expect(summary.contains("input_cosine_stage_2") && summary.contains("input_relative_error_stage_1"), "\(summary)")
         let config = CapturedRun(small + ["--print-config"])
         #expect(config.status == 0 && config.standardOutput.contains("\"unlock\": \"forward\""))
-        for refused in [["--execution", "pipelined"], ["--execution", "mpi"], ["--delay", "2"],
+        let pipelined = CapturedRun(small + ["--execution", "pipelined", "--stage-groups", "2,1", "--json"])
+        #expect(pipelined.status == 0, "\(pipelined.standardError)")
+        #expect((pipelined.lines.last ?? "").contains("\"execution\":\"pipelined-unlocked\""), "\(pipelined.standardOutput)")
+        // The same weights as the sequential run above.
+        func digest(_ line: String?) -> Substring? {
+            line?.split(separator: ",").first { $0.hasPrefix("\"parameters_sha256\"") }
+        }
+        #expect(digest(run.lines.last) != nil && digest(pipelined.lines.last) == digest(run.lines.last))
+        for refused in [["--execution", "mpi"], ["--delay", "2"],
                         ["--checkpoint", "/nonexistent-dni-directory/run.ckpt"]] {
             let refusal = CapturedRun(small + refused)
             #expect(refusal.status == 2, "\(refused): \(refusal.standardError)")

@@ -34,4 +34,20 @@ import Testing
         #expect(zero.standardError.contains("--delays"))
         #expect(CapturedRun(["bench", "execution", "--delays", "1,x"]).status == 2)
     }
+
+    /// `--unlock forward`: every execution runs the complete unlock, the pipelined one on its
+    /// own threads; no model lines (they price the update-unlocked stages only); backprop is refused.
+    @Test func theCompleteUnlockRunsUnderEveryExecution() {
+        let run = CapturedRun(["bench", "execution", "--methods", "dni", "--layers", "2", "--batch-sizes", "8", "--steps", "2",
+                               "--warmup", "1", "--threads", "2", "--unlock", "forward", "--json"])
+        #expect(run.status == 0, "\(run.standardError)")
+        let measurements = run.lines.filter { $0.contains("\"event\":\"execution_bench\"") }
+        #expect(measurements.count == 3)
+        #expect(measurements.allSatisfy { $0.contains("\"unlock\":\"forward\"") })
+        #expect(measurements.filter { $0.contains("\"execution\":\"sequential-unlocked\"") }.count == 2)
+        #expect(measurements.filter { $0.contains("\"execution\":\"pipelined-unlocked\"") }.count == 1)
+        #expect(!run.lines.contains { $0.contains("execution_model") })
+        let backprop = CapturedRun(["bench", "execution", "--methods", "cdni,backprop", "--unlock", "forward"])
+        #expect(backprop.status == 2 && backprop.standardError.contains("--unlock forward needs synthesizers"))
+    }
 }

@@ -107,41 +107,15 @@ public final class PipelinedExecutor: Executor {
     }
 
     public func train(_ segment: TrainingSegment) throws -> SegmentResult {
-        let failures = FailureBox(groups: workers.count)
-        let channels = upward + downward
-        let turns = self.turns
-        var threads: [WorkerThread] = []
-        for group in 1..<max(1, workers.count) {
-            let worker = workers[group]
-            let groupLinks = links(of: group)
-            let thread = WorkerThread.start {
-                var links = groupLinks
-                do {
-                    try worker.train(segment, links: &links)
-                } catch {
-                    failures.record(error, group: group)
-                    for channel in channels { channel.abort() }
-                    for turn in turns { turn.abort() }
-                }
-            }
-            guard let thread else {
-                for channel in channels { channel.abort() }
-                for turn in turns { turn.abort() }
-                for started in threads { started.join() }
-                throw ExecutionFailure("could not start a thread for stage group \(group + 1)")
-            }
-            threads.append(thread)
-        }
-        var bottomLinks = links(of: 0)
-        do {
-            try workers[0].train(segment, links: &bottomLinks)
-        } catch {
-            failures.record(error, group: 0)
+        let channels = upward + downward, turns = self.turns, workers = self.workers
+        let groupLinks = workers.indices.map(links(of:))
+        try ConcurrentGroups.run(count: workers.count, abort: {
             for channel in channels { channel.abort() }
             for turn in turns { turn.abort() }
+        }) { group in
+            var links = groupLinks[group]
+            try workers[group].train(segment, links: &links)
         }
-        for thread in threads { thread.join() }
-        if let error = failures.firstError { throw error }
         return SegmentResult(stages: network.stages, count: segment.count)
     }
 }

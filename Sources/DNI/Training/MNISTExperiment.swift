@@ -38,7 +38,7 @@ public struct MNISTExperiment: Sendable, Equatable {
     public var trainLimit: Int?
     /// Seed of weights and shuffling.
     public var seed: UInt64 = 1
-    /// `.forward` for the complete unlock (DNI and cDNI, fully connected or CNN, sequential execution).
+    /// `.forward` for the complete unlock (DNI and cDNI, fully connected or CNN, sequential or pipelined execution).
     public var unlock = UnlockMode.update
     /// The synthetic input models of the complete unlock.
     public var inputModel = SyntheticInputConfiguration()
@@ -194,14 +194,8 @@ public struct MNISTExperiment: Sendable, Equatable {
         let configuration = networkConfiguration(input: imageShape)
         let executor: any Executor
         if unlock == .forward {
-            guard execution.kind == .sequential, (execution.delay ?? 1) == 1 else {
-                throw InputError("--unlock forward runs with --execution sequential and delay 1 only yet")
-            }
-            try execution.validate()
-            let threads = execution.threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) }
-                ?? PackedGEMM.activeProcessorCount
-            executor = try ForwardUnlockedExecutor(configuration: configuration, loss: SoftmaxCrossEntropy(),
-                                                   inputModel: inputModel, engine: ExecutionSettings.engine(threads: threads))
+            executor = try ForwardUnlockedExecutor.make(configuration: configuration, loss: SoftmaxCrossEntropy(),
+                                                        inputModel: inputModel, batchSize: batchSize, execution: execution)
         } else {
             executor = try execution.makeExecutor(configuration: configuration, loss: SoftmaxCrossEntropy(),
                                                   batchSize: batchSize)

@@ -19,10 +19,9 @@ public struct InputProbe: Sendable, Equatable {
     }
 }
 
-/// DNI and cDNI with the complete unlock (Jaderberg et al. 2016, §3.4; `--unlock forward`), on
-/// the calling thread: every stage above the first trains from a synthetic input Iᵢ(x) instead
-/// of waiting for hᵢ₋₁, and from its synthesizer's ĝᵢ instead of waiting for δᵢ. For each batch
-/// (x, c):
+/// DNI and cDNI with the complete unlock (Jaderberg et al. 2016, §3.4; `--unlock forward`):
+/// every stage above the first trains from a synthetic input Iᵢ(x) instead of waiting for
+/// hᵢ₋₁, and from its synthesizer's ĝᵢ instead of waiting for δᵢ. For each batch (x, c):
 ///
 /// ```
 /// hᵢ₋₁ = fᵢ₋₁(… f₀(x))                          the real chain, probe mode (targets of the Iᵢ)
@@ -32,28 +31,27 @@ public struct InputProbe: Sendable, Equatable {
 /// top:     ĥ = I_top(x); the loss's true gradient; update; δ → the target of the synthesizer below
 /// ```
 ///
-/// Delay 1, one thread. The real chain runs in probe mode (batch statistics, running averages
-/// untouched); the running averages move with the training passes on synthetic inputs. Test
-/// time uses the real chain (``Network/predict(_:)``). ``statistics`` reports, per stage i ≥ 1,
-/// the mean over the last segment's steps of cos(Iᵢ(x), hᵢ₋₁) and ‖Iᵢ(x) − hᵢ₋₁‖/‖hᵢ₋₁‖
-/// (``InputProbe``), measured on each training batch before Iᵢ learns from it.
+/// Delay 1. The stages run in consecutive groups (``UnlockedGroupWorker``): one group on the
+/// calling thread (`sequential-unlocked`), or several, each on a thread of its own, at the same
+/// time (`pipelined-unlocked`); a group sends the real output of batch b up before it trains on
+/// b, and receives the target of its top synthesizer for b − 1 before that synthesizer predicts
+/// for b. Every stage sees the same calls in the same order under any grouping, so the bits are
+/// those of the one-group run whatever the grouping and the thread timing.
+///
+/// The real chain runs in probe mode (batch statistics, running averages untouched); the
+/// running averages move with the training passes on synthetic inputs. Test time uses the real
+/// chain (``Network/predict(_:)``). ``statistics`` reports, per stage i ≥ 1, the mean over the
+/// last segment's steps of cos(Iᵢ(x), hᵢ₋₁) and ‖Iᵢ(x) − hᵢ₋₁‖/‖hᵢ₋₁‖ (``InputProbe``),
+/// measured on each training batch before Iᵢ learns from it.
 public final class ForwardUnlockedExecutor: Executor {
     public let network: Network
     /// Iᵢ for each stage i ≥ 1 (index i − 1).
     public let inputModels: [SyntheticInputModel]
-    /// The probes of the last step of the last segment, stage 1 first.
-    public private(set) var lastProbes: [InputProbe] = []
-    private var probeSums: [(cosine: Double, relativeError: Double)] = []
-    private var probeSteps = 0
-    /// Wall time of the last segment: all of it, in the input models (predict and learn), and
-    /// in the real chain (the targets of the input models).
-    private var segmentDuration = Duration.zero
-    private var inputModelDuration = Duration.zero
-    private var realChainDuration = Duration.zero
-    private var input = Matrix.empty
-    private var target = Matrix.empty
-    /// The real hᵢ₋₁ of the current batch for each stage i ≥ 1 (index i − 1).
-    private var realInputs: [Matrix]
+    public let stageGroups: [Int]
+    let workers: [UnlockedGroupWorker]
+    /// `upward[g]` carries the real output of group g to g + 1, `downward[g]` targets from g + 1 to g.
+    private let upward: [MessageChannel]
+    private let downward: [MessageChannel]
 
     /// An executor of the network that `configuration` describes (DNI or cDNI, at least two
     /// stages; fully connected or the paper's CNN) with `loss` on top and input models shaped by
@@ -61,107 +59,104 @@ public final class ForwardUnlockedExecutor: Executor {
     /// ``ConvolutionalSyntheticInputConfiguration``, for a ``ConvolutionalArchitecture``); the
     /// model of stage i draws from its own stream
     /// (`SeededGenerator(seed: configuration.seed, stream: 0x1_0000 + i)`).
+    ///
+    /// `stageGroups` splits the stages into consecutive groups that run at once, bottom first
+    /// (nil: one group on the calling thread). Stage i and its input model multiply with
+    /// `stageEngine(i)` (nil: `engine` for all; give each group an engine of its own when the
+    /// groups run at once). The grouping and the engines change the speed, never the result.
     public init(configuration: NetworkConfiguration, loss: any Loss, inputModel: SyntheticInputConfiguration,
-                engine: GEMMEngine = .default) throws {
+                stageGroups: [Int]? = nil, engine: GEMMEngine = .default,
+                stageEngine: ((Int) -> GEMMEngine)? = nil) throws {
         guard configuration.method.usesSynthesizers else {
             throw InputError("--unlock forward needs synthesizers: use --method dni or cdni, not \(configuration.method.rawValue)")
         }
-        guard configuration.stageCount >= 2 else { throw InputError("--unlock forward needs at least two stages") }
-        network = Network(configuration: configuration, loss: loss, engine: engine)
+        let stageCount = configuration.stageCount
+        guard stageCount >= 2 else { throw InputError("--unlock forward needs at least two stages") }
+        let groups = stageGroups ?? [stageCount]
+        guard groups.allSatisfy({ $0 >= 1 }), groups.reduce(0, +) == stageCount else {
+            throw InputError("--stage-groups must split the \(stageCount) stages into groups of at least one stage, got \(groups.map(String.init).joined(separator: ","))")
+        }
+        let engineOfStage = stageEngine ?? { _ in engine }
+        network = Network(configuration: configuration, loss: loss, engine: engine, stageEngine: engineOfStage)
         let widths = configuration.widths
         let convolutional = (configuration.architecture.base as? ConvolutionalArchitecture)?.network
-        inputModels = try (1..<configuration.stageCount).map { index in
+        let models = try (1..<stageCount).map { index in
             var generator = SeededGenerator(seed: configuration.seed, stream: 0x1_0000 + UInt64(index))
             if let convolutional {
                 return try SyntheticInputModel(input: convolutional.input, output: convolutional.inputShape(ofStage: index),
-                                               stage: index, configuration: inputModel, generator: &generator, engine: engine)
+                                               stage: index, configuration: inputModel, generator: &generator,
+                                               engine: engineOfStage(index))
             }
             return SyntheticInputModel(inputSize: widths[0], outputSize: widths[index], configuration: inputModel,
-                                       generator: &generator, engine: engine)
+                                       generator: &generator, engine: engineOfStage(index))
         }
-        realInputs = Array(repeating: .empty, count: configuration.stageCount - 1)
-        for stage in network.stages { stage.prepare(delay: 1, microBatches: 1) }
+        inputModels = models
+        self.stageGroups = groups
+        let stages = network.stages, updateProbability = network.updateProbability
+        var workers: [UnlockedGroupWorker] = []
+        var first = 0
+        for size in groups {
+            let range = first..<(first + size)
+            workers.append(UnlockedGroupWorker(
+                stages: Array(stages[range]), firstIndex: first, topIndex: stageCount - 1,
+                inputModels: range.map { $0 == 0 ? nil : models[$0 - 1] }, loss: loss,
+                updateProbability: updateProbability))
+            first += size
+        }
+        self.workers = workers
+        // One real output and one target per batch each way; a group runs at most one batch
+        // ahead of its neighbours, so three slots keep every sender from waiting.
+        upward = (0..<(groups.count - 1)).map { _ in MessageChannel(capacity: 3) }
+        downward = (0..<(groups.count - 1)).map { _ in MessageChannel(capacity: 3) }
     }
 
-    public var name: String { "sequential-unlocked" }
+    /// `sequential-unlocked` (one group) or `pipelined-unlocked`.
+    public var name: String { workers.count == 1 ? "sequential-unlocked" : "pipelined-unlocked" }
     public var delay: Int { 1 }
-    public var stageGroups: [Int] { [network.stages.count] }
     public var microBatches: Int { 1 }
 
+    /// The probes of the last step of the last segment, stage 1 first.
+    public var lastProbes: [InputProbe] { workers.flatMap(\.lastProbes) }
+
     public func train(_ segment: TrainingSegment) throws -> SegmentResult {
-        let stages = network.stages, top = stages.count - 1
-        for stage in stages { stage.log.reset(count: segment.count) }
-        probeSums = Array(repeating: (0, 0), count: top)
-        probeSteps = 0
-        lastProbes.removeAll(keepingCapacity: true)
-        let clock = ContinuousClock()
-        let segmentStart = clock.now
-        inputModelDuration = .zero
-        realChainDuration = .zero
-        defer { segmentDuration = clock.now - segmentStart }
-        for position in 0..<segment.count {
-            let batch = segment.firstBatch + position
-            let rows = segment.rows(position: position)
-            input.gatherRows(rows, of: segment.inputs)
-            target.gatherRows(rows, of: segment.targets)
-            // The real chain: what each input model learns toward.
-            let realChainStart = clock.now
-            var activation = input
-            for index in 0..<top {
-                activation = stages[index].forward(activation, mode: .probe)
-                realInputs[index].assign(activation)
+        let workers = self.workers
+        if workers.count == 1 {
+            var links = NoLinks()
+            try workers[0].train(segment, links: &links)
+        } else {
+            let channels = upward + downward
+            let groupLinks = workers.indices.map { group in
+                ChannelLinks(inputFromBelow: group > 0 ? upward[group - 1] : nil,
+                             gradientsToBelow: group > 0 ? downward[group - 1] : nil,
+                             outputToAbove: group < upward.count ? upward[group] : nil,
+                             gradientsFromAbove: group < downward.count ? downward[group] : nil)
             }
-            realChainDuration += clock.now - realChainStart
-            lastProbes.removeAll(keepingCapacity: true)
-            for (index, stage) in stages.enumerated() {
-                let predictStart = clock.now
-                let stageInput = index == 0 ? input : inputModels[index - 1].predict(input)
-                if index > 0 { inputModelDuration += clock.now - predictStart }
-                if index > 0 {
-                    let probe = InputProbe(stage: index, synthetic: stageInput, real: realInputs[index - 1])
-                    lastProbes.append(probe)
-                    probeSums[index - 1].cosine += probe.cosine
-                    probeSums[index - 1].relativeError += probe.relativeError
-                }
-                let output = stage.trainingForward(stageInput)
-                let inputGradient: Matrix
-                if index == top {
-                    inputGradient = stage.lossUpdate(output: output, target: target, loss: network.loss,
-                                                     needsInputGradient: true, updateProbability: network.updateProbability,
-                                                     position: position)
-                } else {
-                    try stage.learnDueTarget(batch: batch, delay: 1, position: position)
-                    inputGradient = try stage.syntheticUpdate(batch: batch, output: output, condition: target,
-                                                              needsInputGradient: index > 0,
-                                                              updateProbability: network.updateProbability)
-                }
-                if index > 0 {
-                    try stages[index - 1].receiveTarget(batch: batch, inputGradient)
-                    let learnStart = clock.now
-                    inputModels[index - 1].learn(target: realInputs[index - 1])
-                    inputModelDuration += clock.now - learnStart
-                }
+            try ConcurrentGroups.run(count: workers.count, abort: { for channel in channels { channel.abort() } }) { group in
+                var links = groupLinks[group]
+                try workers[group].train(segment, links: &links)
             }
-            probeSteps += 1
         }
-        return SegmentResult(stages: stages, count: segment.count)
+        return SegmentResult(stages: network.stages, count: segment.count)
     }
 
     /// Per stage i ≥ 1, the means over the last segment's steps: `input_cosine_stage_i` and
-    /// `input_relative_error_stage_i`; then the shares of the last segment's wall time spent in
-    /// the input models' predictions and learning steps (`input_model_time_share`) and in the
-    /// real chain that gives their targets (`real_chain_time_share`). The shares are measured
-    /// times and differ from run to run; the other statistics are deterministic.
+    /// `input_relative_error_stage_i`; then the shares of the groups' wall time in the last
+    /// segment spent in the input models' predictions and learning steps
+    /// (`input_model_time_share`) and in the real chain that gives their targets
+    /// (`real_chain_time_share`). The shares are measured times and differ from run to run; the
+    /// other statistics are deterministic.
     public var statistics: [(name: String, value: Double)] {
-        guard probeSteps > 0 else { return [] }
-        let probes = probeSums.enumerated().flatMap { offset, sums in
-            [("input_cosine_stage_\(offset + 1)", sums.cosine / Double(probeSteps)),
-             ("input_relative_error_stage_\(offset + 1)", sums.relativeError / Double(probeSteps))]
+        guard let steps = workers.first?.probeSteps, steps > 0 else { return [] }
+        let sums = workers.flatMap(\.probeSums)
+        let probes = sums.enumerated().flatMap { offset, sums in
+            [("input_cosine_stage_\(offset + 1)", sums.cosine / Double(steps)),
+             ("input_relative_error_stage_\(offset + 1)", sums.relativeError / Double(steps))]
         }
-        let total = Self.seconds(segmentDuration)
+        let total = workers.reduce(0) { $0 + Self.seconds($1.segmentDuration) }
         guard total > 0 else { return probes }
-        return probes + [("input_model_time_share", Self.seconds(inputModelDuration) / total),
-                         ("real_chain_time_share", Self.seconds(realChainDuration) / total)]
+        let inputModels = workers.reduce(0) { $0 + Self.seconds($1.inputModelDuration) }
+        let realChain = workers.reduce(0) { $0 + Self.seconds($1.realChainDuration) }
+        return probes + [("input_model_time_share", inputModels / total), ("real_chain_time_share", realChain / total)]
     }
 
     private static func seconds(_ duration: Duration) -> Double {

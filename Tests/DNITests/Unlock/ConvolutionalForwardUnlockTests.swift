@@ -155,12 +155,12 @@ import Testing
         #expect(shares.allSatisfy { $0 > 0 && $0 < 1 } && shares.reduce(0, +) < 1, "\(shares)")
     }
 
-    /// What the complete unlock still refuses on the CNN: pipelined and MPI execution, delay ≥ 2.
+    /// What the complete unlock still refuses on the CNN: MPI execution, delay ≥ 2.
     @Test func refusedCombinationsOnTheCNN() throws {
         var experiment = Self.smallExperiment(.cdni)
         experiment.epochs = 1
         let data = try Self.smallDataset(experiment)
-        for settings in [ExecutionSettings(kind: .pipelined), ExecutionSettings(kind: .mpi), ExecutionSettings(delay: 2)] {
+        for settings in [ExecutionSettings(kind: .mpi), ExecutionSettings(delay: 2)] {
             #expect(throws: InputError.self) {
                 try experiment.run(on: data, imageShape: MNISTExperiment.imageShape, execution: settings)
             }

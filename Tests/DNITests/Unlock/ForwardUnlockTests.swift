@@ -97,9 +97,6 @@ import Testing
         experiment.unlock = .forward
         experiment.epochs = 1
         #expect(throws: InputError.self) {
-            try experiment.run(on: mnist, execution: ExecutionSettings(kind: .pipelined))
-        }
-        #expect(throws: InputError.self) {
             try experiment.run(on: mnist, execution: ExecutionSettings(delay: 2))
         }
     }

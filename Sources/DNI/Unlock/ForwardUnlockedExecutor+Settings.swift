@@ -1,0 +1,38 @@
+import Linalg
+
+extension ForwardUnlockedExecutor {
+    /// The complete unlock's executor for `execution` (`--unlock forward`): one group on the
+    /// calling thread (`--execution sequential`), or stage groups on threads of their own
+    /// (`--execution pipelined`: the groups `--stage-groups` gives, else one per core split by
+    /// measured cost), each group with an equal share of the matrix-product threads. The delay
+    /// is 1; MPI is refused (the input models and the real chain would need every rank to read
+    /// the data, which the MPI executor does not do yet).
+    public static func make(configuration: NetworkConfiguration, loss: any Loss, inputModel: SyntheticInputConfiguration,
+                            batchSize: Int, execution: ExecutionSettings) throws -> ForwardUnlockedExecutor {
+        try execution.validate()
+        guard (execution.delay ?? 1) == 1 else {
+            throw InputError("--unlock forward runs with delay 1 only, got --delay \(execution.delay ?? 1)")
+        }
+        if let microBatches = execution.microBatches, microBatches != 1 {
+            throw InputError("--micro-batches applies to backprop and fa; \(configuration.method.rawValue) updates on every batch at once")
+        }
+        let totalThreads = execution.threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) }
+            ?? PackedGEMM.activeProcessorCount
+        switch execution.kind {
+        case .sequential:
+            return try ForwardUnlockedExecutor(configuration: configuration, loss: loss, inputModel: inputModel,
+                                               engine: ExecutionSettings.engine(threads: totalThreads))
+        case .pipelined:
+            let groups = try execution.resolvedSchedule(configuration: configuration, loss: loss, batchSize: batchSize,
+                                                        movableLearning: false).groups
+            let engines = groups.map { _ in ExecutionSettings.engine(threads: max(1, totalThreads / groups.count)) }
+            var groupOfStage: [Int] = []
+            for (group, size) in groups.enumerated() { groupOfStage += Array(repeating: group, count: size) }
+            return try ForwardUnlockedExecutor(configuration: configuration, loss: loss, inputModel: inputModel,
+                                               stageGroups: groups, engine: engines[0],
+                                               stageEngine: { engines[groupOfStage[$0]] })
+        case .mpi:
+            throw InputError("--unlock forward runs with --execution sequential or pipelined, not mpi")
+        }
+    }
+}
