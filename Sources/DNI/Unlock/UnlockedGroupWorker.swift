@@ -122,7 +122,11 @@ final class UnlockedGroupWorker: @unchecked Sendable {
         for (offset, stage) in stages.enumerated() where firstIndex + offset < topIndex {
             activation = stage.forward(activation, mode: .probe)
             if offset + 1 < stages.count {
+                // The next stage reads the worker's copy, not this stage's output buffer: a layer
+                // keeps its input, and this stage's training pass would then copy the buffer
+                // it writes (an allocation per step) instead of writing it in place.
                 realInputs[offset + 1].assign(activation)
+                activation = realInputs[offset + 1]
             } else {
                 try links.sendUp(batch: batch, activation: activation, target: target)
             }
