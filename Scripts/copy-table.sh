@@ -23,9 +23,11 @@ done
 for t in 2 4 5; do
     rows[copy-t$t-bptt]="--task copy --truncation $t --method bptt"
     rows[copy-t$t-dni]="--task copy --truncation $t --method dni"
+    rows[copy-t$t-dni-aux]="--task copy --truncation $t --method dni --aux"
 done
 rows[repeat-copy-t3-bptt]="--task repeat-copy --truncation 3 --method bptt"
 rows[repeat-copy-t3-dni]="--task repeat-copy --truncation 3 --method dni"
+rows[repeat-copy-t3-dni-aux]="--task repeat-copy --truncation 3 --method dni --aux"
 # What diverged in the PyTorch trial: the synthetic gradient injected unscaled.
 rows[copy-t3-dni-unscaled]="--task copy --truncation 3 --method dni --synthetic-gradient-scale 1"
 
