@@ -3,8 +3,8 @@ import Linalg
 extension ForwardUnlockedExecutor {
     /// The complete unlock's executor for `execution` (`--unlock forward`): one group on the
     /// calling thread (`--execution sequential`), or stage groups on threads of their own
-    /// (`--execution pipelined`: the groups `--stage-groups` gives, else one per core split by
-    /// measured cost), each group with an equal share of the matrix-product threads. The delay
+    /// (`--execution pipelined`: the groups `--stage-groups` gives, else one per core, at most one
+    /// per stage, split by measured cost, ``StageCost/measureUnlocked(configuration:loss:batchSize:inputModel:warmup:steps:)``), each group with an equal share of the matrix-product threads. The delay
     /// is 1; MPI is refused (the input models and the real chain would need every rank to read
     /// the data, which the MPI executor does not do yet).
     public static func make(configuration: NetworkConfiguration, loss: any Loss, inputModel: SyntheticInputConfiguration,
@@ -23,8 +23,17 @@ extension ForwardUnlockedExecutor {
             return try ForwardUnlockedExecutor(configuration: configuration, loss: loss, inputModel: inputModel,
                                                engine: ExecutionSettings.engine(threads: totalThreads))
         case .pipelined:
-            let groups = try execution.resolvedSchedule(configuration: configuration, loss: loss, batchSize: batchSize,
-                                                        movableLearning: false).groups
+            let groups: [Int]
+            if let given = execution.stageGroups {
+                groups = given
+            } else {
+                // Split by what the unlocked stages cost: the input models and the real chain too.
+                let count = min(configuration.stageCount, execution.groupCount ?? PackedGEMM.activeProcessorCount)
+                let costs = count > 1 ? try StageCost.measureUnlocked(configuration: configuration, loss: loss,
+                                                                      batchSize: batchSize, inputModel: inputModel) : []
+                groups = count > 1 ? StageCost.split(costs, into: count, movableLearning: false).groups
+                    : [configuration.stageCount]
+            }
             let engines = groups.map { _ in ExecutionSettings.engine(threads: max(1, totalThreads / groups.count)) }
             var groupOfStage: [Int] = []
             for (group, size) in groups.enumerated() { groupOfStage += Array(repeating: group, count: size) }

@@ -78,17 +78,9 @@ public final class ForwardUnlockedExecutor: Executor {
         }
         let engineOfStage = stageEngine ?? { _ in engine }
         network = Network(configuration: configuration, loss: loss, engine: engine, stageEngine: engineOfStage)
-        let widths = configuration.widths
-        let convolutional = (configuration.architecture.base as? ConvolutionalArchitecture)?.network
         let models = try (1..<stageCount).map { index in
-            var generator = SeededGenerator(seed: configuration.seed, stream: 0x1_0000 + UInt64(index))
-            if let convolutional {
-                return try SyntheticInputModel(input: convolutional.input, output: convolutional.inputShape(ofStage: index),
-                                               stage: index, configuration: inputModel, generator: &generator,
-                                               engine: engineOfStage(index))
-            }
-            return SyntheticInputModel(inputSize: widths[0], outputSize: widths[index], configuration: inputModel,
-                                       generator: &generator, engine: engineOfStage(index))
+            try Self.inputModel(ofStage: index, configuration: configuration, inputModel: inputModel,
+                                engine: engineOfStage(index))
         }
         inputModels = models
         self.stageGroups = groups
@@ -108,6 +100,21 @@ public final class ForwardUnlockedExecutor: Executor {
         // ahead of its neighbours, so three slots keep every sender from waiting.
         upward = (0..<(groups.count - 1)).map { _ in MessageChannel(capacity: 3) }
         downward = (0..<(groups.count - 1)).map { _ in MessageChannel(capacity: 3) }
+    }
+
+    /// Iᵢ of stage `index` ≥ 1 of the network `configuration` describes, shaped by `inputModel`
+    /// (dense for a fully connected network, convolutional for a ``ConvolutionalArchitecture``),
+    /// drawn from `SeededGenerator(seed: configuration.seed, stream: 0x1_0000 + index)`.
+    public static func inputModel(ofStage index: Int, configuration: NetworkConfiguration,
+                                  inputModel: SyntheticInputConfiguration, engine: GEMMEngine) throws -> SyntheticInputModel {
+        var generator = SeededGenerator(seed: configuration.seed, stream: 0x1_0000 + UInt64(index))
+        if let convolutional = (configuration.architecture.base as? ConvolutionalArchitecture)?.network {
+            return try SyntheticInputModel(input: convolutional.input, output: convolutional.inputShape(ofStage: index),
+                                           stage: index, configuration: inputModel, generator: &generator, engine: engine)
+        }
+        let widths = configuration.widths
+        return SyntheticInputModel(inputSize: widths[0], outputSize: widths[index], configuration: inputModel,
+                                   generator: &generator, engine: engine)
     }
 
     /// `sequential-unlocked` (one group) or `pipelined-unlocked`.

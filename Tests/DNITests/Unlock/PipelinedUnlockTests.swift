@@ -108,3 +108,19 @@ import Testing
         }
     }
 }
+
+/// The cost model that splits the unlocked stages into groups.
+@Suite struct UnlockedStageCostTests {
+    /// One positive cost per stage, and a split over them that covers every stage.
+    @Test func everyStageHasACost() throws {
+        var experiment = PipelinedUnlockTests.fullyConnected(.cdni)
+        experiment.layers = 3
+        let configuration = experiment.networkConfiguration(input: MNISTExperiment.imageShape)
+        let costs = try StageCost.measureUnlocked(configuration: configuration, loss: SoftmaxCrossEntropy(), batchSize: 16,
+                                                  inputModel: experiment.inputModel, warmup: 1, steps: 1)
+        #expect(costs.count == 4)
+        #expect(costs.allSatisfy { $0.stage > 0 && $0.synthesizerLearning == 0 })
+        let split = StageCost.split(costs, into: 2, movableLearning: false)
+        #expect(split.groups.count == 2 && split.groups.reduce(0, +) == 4)
+    }
+}
