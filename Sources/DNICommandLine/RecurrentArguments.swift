@@ -17,6 +17,9 @@ struct RecurrentArguments: ParsableArguments {
     @Option(help: "Recurrent DNI + Aux: β, the weight of the auxiliary loss (default 1).")
     var auxWeight: Float?
 
+    @Flag(help: "Recurrent DNI, a control experiment: inject a random direction with the synthetic gradient's norm per stream instead of the synthetic gradient (docs/recurrent.md).")
+    var syntheticGradientNoise = false
+
     @Option(help: "Recurrent DNI, linear synthesizer: regress the prediction made one update earlier (stale) or M(s₀) recomputed when learning (recomputed). Default: recomputed for text, stale for copy and repeat-copy.")
     var synthesizerPrediction: SynthesizerPrediction?
 
@@ -53,6 +56,7 @@ extension RecurrentArguments {
             ("--report-every", reportEvery != nil), ("--evaluate-every", evaluateEvery != nil),
             ("--patience", patience != nil), ("--max-repeats", maxRepeats != nil),
             ("--synthesizer-prediction", synthesizerPrediction != nil),
+            ("--synthetic-gradient-noise", syntheticGradientNoise),
         ]
         return flags.first { $0.1 }?.0
     }
@@ -155,6 +159,8 @@ extension TrainingArguments {
             // In a comparison --aux applies to the DNI runs; a lone --method bptt --aux is refused.
             experiment.auxiliary = options.aux && (method == .dni || methods.count == 1)
             if let weight = options.auxWeight { experiment.auxiliaryWeight = weight }
+            // Like --aux, in a comparison the control applies to the DNI runs.
+            experiment.injectsNoise = options.syntheticGradientNoise && (method == .dni || methods.count == 1)
             if let prediction = options.synthesizerPrediction {
                 experiment.synthesizerRecomputesPrediction = prediction == .recomputed
             }

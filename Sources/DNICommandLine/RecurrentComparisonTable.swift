@@ -27,6 +27,7 @@ struct RecurrentComparisonTable {
         for summary in summaries {
             let fields = summary.additionalFields
             let method = summary.method.rawValue + (fields["auxiliary_weight"] != nil ? "+aux" : "")
+                + (fields["synthetic_gradient_noise"] != nil ? "+noise" : "")
             let truncation = Int(fields["truncation"] ?? 0)
             let result = fields[metric] ?? .nan, steps = Int(fields["steps"] ?? 0)
             if let index = rows.firstIndex(where: { $0.method == method && $0.truncation == truncation }) {

@@ -9,10 +9,12 @@ struct RecurrentPlan {
     /// True when runs of several truncations share one output: the label then names T.
     var showsTruncation = false
 
-    /// The run's name in text lines, tables and reports: `dni`, `dni+aux`, or `dni T=3` when
+    /// The run's name in text lines, tables and reports: `dni`, `dni+aux`, `dni+noise` (the
+    /// same-norm noise control), or `dni T=3` when
     /// several truncations are compared.
     var label: String {
-        experiment.method.rawValue + (experiment.auxiliary ? "+aux" : "") + (showsTruncation ? " T=\(experiment.truncation)" : "")
+        experiment.method.rawValue + (experiment.auxiliary ? "+aux" : "") + (experiment.injectsNoise ? "+noise" : "")
+            + (showsTruncation ? " T=\(experiment.truncation)" : "")
     }
 
     /// Runs the experiment on this process (`--execution sequential` only: a recurrent core is

@@ -33,6 +33,15 @@ import Testing
         #expect(run.standardOutput.contains("mean over the seeds"))
     }
 
+    /// The same-norm noise control is its own row, `dni+noise`, beside BPTT (which it leaves alone).
+    @Test func noiseControlIsItsOwnRow() throws {
+        let run = CapturedRun(["compare", "--task", "copy", "--truncation", "3", "--methods", "bptt,dni",
+                               "--synthetic-gradient-noise"] + Self.small)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.lines.contains { $0.hasPrefix("dni+noise ") && !$0.contains("window") }, "\(run.standardOutput)")
+        #expect(run.lines.contains { $0.hasPrefix("backprop ") && !$0.contains("window") }, "\(run.standardOutput)")
+    }
+
     /// The report holds the curriculum chart with one line per method and T, and the table's
     /// max_length_solved column.
     @Test func reportDrawsCurriculumCurves() throws {
@@ -73,6 +82,8 @@ import Testing
         ["train", "--task", "copy", "--method", "bptt", "--aux"],
         ["train", "--task", "copy", "--method", "dni", "--aux-weight", "2"],
         ["train", "--task", "copy", "--method", "dni", "--aux", "--aux-weight", "-1"],
+        ["train", "--task", "mnist", "--synthetic-gradient-noise"],
+        ["train", "--task", "copy", "--method", "bptt", "--synthetic-gradient-noise"],
     ])
     func badTruncationOrAuxiliaryExitsWithTwo(_ arguments: [String]) {
         let run = CapturedRun(arguments + ["--steps", "2"])

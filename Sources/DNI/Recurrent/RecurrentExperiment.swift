@@ -89,6 +89,10 @@ public struct RecurrentExperiment: Sendable {
     /// β, the weight of the auxiliary loss in the core's objective (`--aux-weight`). 1: the
     /// paper gives none; we did not tune it.
     public var auxiliaryWeight: Float = 1
+    /// The same-norm noise control (`--synthetic-gradient-noise`, DNI only): the injected
+    /// gradient points in a random direction (``SyntheticGradientNoiseControl``, seeded from
+    /// ``seed``).
+    public var injectsNoise = false
     /// The budget: training windows.
     public var windows = 10_000
     /// Untimed windows before the timed ones (throughput measurements).
@@ -125,6 +129,7 @@ public struct RecurrentExperiment: Sendable {
             throw InputError("--synthetic-gradient-scale must be non-negative, got \(syntheticGradientScale)")
         }
         if auxiliary, method != .dni { throw InputError("--aux (DNI + Aux) applies to --method dni only") }
+        if injectsNoise, method != .dni { throw InputError("--synthetic-gradient-noise applies to --method dni only") }
         guard auxiliaryWeight >= 0, auxiliaryWeight.isFinite else {
             throw InputError("--aux-weight must be non-negative, got \(auxiliaryWeight)")
         }
@@ -150,9 +155,12 @@ public struct RecurrentExperiment: Sendable {
             ? FutureSyntheticGradientPredictor(stateSize: cell.stateSize, lossWeight: auxiliaryWeight,
                                                optimizer: Adam(learningRate: synthesizerLearningRate), engine: engine)
             : nil
-        return RecurrentNetwork(cell: cell, classes: task.outputSize, truncation: truncation, batchSize: batchSize,
-                                optimizer: Adam(learningRate: learningRate), synthesizer: synthesizer, auxiliary: auxiliary,
-                                syntheticGradientScale: syntheticGradientScale, generator: &generator, engine: engine)
+        let network = RecurrentNetwork(cell: cell, classes: task.outputSize, truncation: truncation, batchSize: batchSize,
+                                       optimizer: Adam(learningRate: learningRate), synthesizer: synthesizer,
+                                       auxiliary: auxiliary, syntheticGradientScale: syntheticGradientScale,
+                                       generator: &generator, engine: engine)
+        if injectsNoise { network.noiseControl = SyntheticGradientNoiseControl(seed: seed &+ 0x7015E) }
+        return network
     }
 
     /// Trains for ``windows`` windows (or until the task stops early) and returns the summary
@@ -246,6 +254,7 @@ public struct RecurrentExperiment: Sendable {
             "windows_per_second": seconds > 0 ? Double(trained) / seconds : 0,
             "synthetic_gradient_scale": method == .dni ? Double(syntheticGradientScale) : .nan,
             "auxiliary_weight": method == .dni && auxiliary ? Double(auxiliaryWeight) : .nan,
+            "synthetic_gradient_noise": injectsNoise ? 1 : .nan,
         ]) { first, _ in first }.filter { !$0.value.isNaN }
         summary.parametersSHA256 = network.parametersSHA256
         if checkpointsWritten > 0 {

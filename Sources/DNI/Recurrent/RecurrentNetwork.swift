@@ -35,6 +35,9 @@ public final class RecurrentNetwork {
     /// λ, the factor applied to ĝ where it is injected (DNI only). Without it (λ = 1) the
     /// issue's PyTorch trial diverged: ‖c‖ grew without bound and the forget gates saturated.
     public var syntheticGradientScale: Float
+    /// A control experiment (``SyntheticGradientNoiseControl``): the injected gradient keeps its
+    /// norm per stream but points in a random direction. Nil: DNI itself.
+    public var noiseControl: SyntheticGradientNoiseControl?
     /// T, steps per window.
     public let truncation: Int
     /// Every parameter the optimizer updates (core, then readout).
@@ -110,6 +113,7 @@ public final class RecurrentNetwork {
             nextGradient.resize(rows: batchSize, columns: cell.stateSize)
             let scale = syntheticGradientScale
             prediction.map(into: &nextGradient) { scale * $0 }
+            noiseControl?.redirect(&nextGradient)
         } else {
             nextGradient.resize(rows: batchSize, columns: cell.stateSize)
             nextGradient.fill(0)
@@ -161,6 +165,7 @@ extension RecurrentNetwork {
         tree.set("\(path).carried_state", matrix: states[0])
         synthesizer?.saveState(into: &tree, path: "\(path).synthesizer")
         auxiliary?.saveState(into: &tree, path: "\(path).auxiliary")
+        if let noiseControl { tree.set("\(path).noise_control.windows", integer: noiseControl.windows) }
     }
 
     /// Reads back what ``saveState(into:path:)`` wrote.
@@ -180,6 +185,14 @@ extension RecurrentNetwork {
             try auxiliary.loadState(from: tree, path: "\(path).auxiliary")
         } else if tree.contains("\(path).auxiliary.weight") {
             throw InputError("has an auxiliary head at '\(path)'; this network has none")
+        }
+        let noisePath = "\(path).noise_control.windows"
+        if noiseControl != nil {
+            let windows = try tree.integer(noisePath)
+            guard windows >= 0 else { throw InputError("'\(noisePath)' must be non-negative, got \(windows)") }
+            noiseControl?.windows = windows
+        } else if tree.contains(noisePath) {
+            throw InputError("was written with --synthetic-gradient-noise; resume it with that flag")
         }
     }
 

@@ -59,6 +59,8 @@ import Testing
         try expectExactResume(Self.experiment(CopyTaskConfiguration(), .dni) { $0.synthesizerHiddenLayers = 1; $0.synthesizerHiddenSize = 8 },
                               comment: "MLP synthesizer")
         try expectExactResume(Self.experiment(CopyTaskConfiguration(), .dni) { $0.auxiliary = true }, comment: "DNI + Aux")
+        try expectExactResume(Self.experiment(CopyTaskConfiguration(), .dni) { $0.injectsNoise = true },
+                              comment: "the same-norm noise control")
     }
 
     @Test(arguments: [TrainingMethod.backprop, .dni])
