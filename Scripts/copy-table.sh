@@ -19,6 +19,8 @@ declare -A rows=()
 for seed in $seeds; do
     rows[copy-t3-bptt-s$seed]="--task copy --truncation 3 --method bptt --seed $seed"
     rows[copy-t3-dni-s$seed]="--task copy --truncation 3 --method dni --seed $seed"
+    # The same-norm noise control: DNI's injected norm, random directions.
+    rows[copy-t3-dni-noise-s$seed]="--task copy --truncation 3 --method dni --synthetic-gradient-noise --seed $seed"
 done
 for t in 2 4 5; do
     rows[copy-t$t-bptt]="--task copy --truncation $t --method bptt"
