@@ -52,6 +52,15 @@ struct ChannelLinks: GroupLinks {
     /// Targets from above (nil for the top group).
     let gradientsFromAbove: MessageChannel?
 
+    /// The links of group `group` of a pipeline whose `upward[g]` channel carries messages from
+    /// group g to g + 1 and `downward[g]` from g + 1 to g.
+    init(group: Int, upward: [MessageChannel], downward: [MessageChannel]) {
+        inputFromBelow = group > 0 ? upward[group - 1] : nil
+        gradientsToBelow = group > 0 ? downward[group - 1] : nil
+        outputToAbove = group < upward.count ? upward[group] : nil
+        gradientsFromAbove = group < downward.count ? downward[group] : nil
+    }
+
     mutating func nextInput() throws -> Message { try inputFromBelow!.next() }
 
     mutating func releaseInput() { inputFromBelow!.release() }

@@ -98,17 +98,9 @@ public final class PipelinedExecutor: Executor {
 
     public var name: String { "pipelined" }
 
-    /// The links of group `group`.
-    private func links(of group: Int) -> ChannelLinks {
-        ChannelLinks(inputFromBelow: group > 0 ? upward[group - 1] : nil,
-                     gradientsToBelow: group > 0 ? downward[group - 1] : nil,
-                     outputToAbove: group < upward.count ? upward[group] : nil,
-                     gradientsFromAbove: group < downward.count ? downward[group] : nil)
-    }
-
     public func train(_ segment: TrainingSegment) throws -> SegmentResult {
         let channels = upward + downward, turns = self.turns, workers = self.workers
-        let groupLinks = workers.indices.map(links(of:))
+        let groupLinks = workers.indices.map { ChannelLinks(group: $0, upward: upward, downward: downward) }
         try ConcurrentGroups.run(count: workers.count, abort: {
             for channel in channels { channel.abort() }
             for turn in turns { turn.abort() }

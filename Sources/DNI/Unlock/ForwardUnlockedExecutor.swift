@@ -132,12 +132,7 @@ public final class ForwardUnlockedExecutor: Executor {
             try workers[0].train(segment, links: &links)
         } else {
             let channels = upward + downward
-            let groupLinks = workers.indices.map { group in
-                ChannelLinks(inputFromBelow: group > 0 ? upward[group - 1] : nil,
-                             gradientsToBelow: group > 0 ? downward[group - 1] : nil,
-                             outputToAbove: group < upward.count ? upward[group] : nil,
-                             gradientsFromAbove: group < downward.count ? downward[group] : nil)
-            }
+            let groupLinks = workers.indices.map { ChannelLinks(group: $0, upward: upward, downward: downward) }
             try ConcurrentGroups.run(count: workers.count, abort: { for channel in channels { channel.abort() } }) { group in
                 var links = groupLinks[group]
                 try workers[group].train(segment, links: &links)
