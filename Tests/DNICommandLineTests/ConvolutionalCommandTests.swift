@@ -134,8 +134,9 @@ import Testing
     }
 
     /// `--network cnn --unlock forward`: a short run on the bundled subset reports the synthetic
-    /// inputs of both stages; what stays refused on the CNN exits 2 with one line.
-    @Test func theCNNRunsWithTheCompleteUnlock() {
+    /// inputs of both stages, pipelined gives the same weights, a checkpoint is scored by `dni
+    /// eval`; what stays refused on the CNN exits 2 with one line.
+    @Test func theCNNRunsWithTheCompleteUnlock() throws {
         let small = ["train", "--task", "mnist", "--network", "cnn", "--method", "cdni", "--unlock", "forward",
                      "--hidden", "4", "--layers", "2", "--synthesizer-hidden-layers", "1", "--synthesizer-hidden-size", "4",
                      "--examples", "64", "--batch-size", "16", "--epochs", "1", "--threads", "1"]
@@ -154,8 +155,19 @@ import Testing
             line?.split(separator: ",").first { $0.hasPrefix("\"parameters_sha256\"") }
         }
         #expect(digest(run.lines.last) != nil && digest(pipelined.lines.last) == digest(run.lines.last))
-        for refused in [["--execution", "mpi"], ["--delay", "2"],
-                        ["--checkpoint", "/nonexistent-dni-directory/run.ckpt"]] {
+        // Checkpoints hold the input models; `dni eval` scores the saved network by its real chain.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dni-unlock-checkpoint-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("run.dni").path
+        let saved = CapturedRun(small + ["--checkpoint", path, "--save-every", "2", "--json"])
+        #expect(saved.status == 0, "\(saved.standardError)")
+        #expect(digest(saved.lines.last) == digest(run.lines.last), "checkpoints changed the run")
+        let evaluated = CapturedRun(["eval", "--checkpoint", path])
+        #expect(evaluated.status == 0, "\(evaluated.standardError)")
+        let evaluatedDigest = evaluated.lines.last.map { String($0.dropFirst("parameters_sha256 ".count)) }
+        #expect(evaluatedDigest.map { digest(run.lines.last)?.contains($0) ?? false } == true, "\(evaluated.standardOutput)")
+        for refused in [["--execution", "mpi"], ["--delay", "2"]] {
             let refusal = CapturedRun(small + refused)
             #expect(refusal.status == 2, "\(refused): \(refusal.standardError)")
             // The data line, then the refusal: one line.

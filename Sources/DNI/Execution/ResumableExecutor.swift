@@ -8,8 +8,17 @@ import Linalg
 /// Sequential and pipelined execution resume; an MPI run, whose stages live in other
 /// processes, does not yet.
 protocol ResumableExecutor: Executor {
-    /// The groups, bottom first.
+    /// The groups, bottom first (none for an executor with a loop of its own).
     var resumableWorkers: [StageGroupWorker] { get }
+    /// Sets every group's counters to continue before batch `nextBatch`.
+    func resume(atBatch nextBatch: Int)
+    /// Writes what the executor itself holds beyond the network's stages (the complete unlock's
+    /// input models); nothing by default.
+    func saveExecutorState(into tree: inout StateTree)
+    /// Reads back what ``saveExecutorState(into:)`` wrote, when a run resumes (evaluating a
+    /// checkpoint needs only the stages). By default, refuses the state of an executor with
+    /// more to restore (a complete-unlock run's input models).
+    func loadExecutorState(from tree: StateTree) throws(InputError)
 }
 
 extension ResumableExecutor {
@@ -30,6 +39,14 @@ extension ResumableExecutor {
     /// Sets every group's counters to continue before batch `nextBatch`.
     func resume(atBatch nextBatch: Int) {
         for worker in resumableWorkers { worker.resume(atBatch: nextBatch) }
+    }
+
+    func saveExecutorState(into tree: inout StateTree) {}
+
+    func loadExecutorState(from tree: StateTree) throws(InputError) {
+        if tree.contains("unlock.input_models") {
+            throw InputError("was written with --unlock forward: resume it with that flag")
+        }
     }
 }
 

@@ -82,6 +82,7 @@ extension ResumableExecutor {
         for (index, stage) in network.stages.enumerated() {
             stage.saveState(into: &tree, path: "stage.\(index)", waitingTargets: waitingTargets(ofStage: index))
         }
+        saveExecutorState(into: &tree)
     }
 
     /// Reads back what ``saveNetworkState(into:)`` wrote and sets the executor to continue

@@ -129,6 +129,7 @@ public struct Trainer {
             try progress.load(from: tree, path: "trainer", trainCount: dataset.trainCount)
             try divergenceGuard.loadState(from: tree, path: "trainer.divergence_guard")
             try resumable.loadNetworkState(from: tree, nextBatch: progress.nextBatch)
+            try resumable.loadExecutorState(from: tree)
             for record in progress.records { onEvent(.epoch(record)) }
         } else {
             var warmupLeft = options.warmupSteps

@@ -99,6 +99,21 @@ public final class SyntheticInputModel {
     }
 }
 
+extension SyntheticInputModel {
+    /// Writes the model's layers (parameters, running statistics) and its optimizer at `path`.
+    public func saveState(into tree: inout StateTree, path: String) {
+        network.saveState(into: &tree, path: "\(path).network")
+        optimizer.saveState(into: &tree, path: "\(path).optimizer")
+    }
+
+    /// Reads back what ``saveState(into:path:)`` wrote.
+    /// - Throws: ``InputError`` naming the first path that does not fit this model.
+    public func loadState(from tree: StateTree, path: String) throws(InputError) {
+        try network.loadState(from: tree, path: "\(path).network")
+        try optimizer.loadState(from: tree, path: "\(path).optimizer", parameters: network.parameters)
+    }
+}
+
 /// What a decoupled stage stops waiting for (Jaderberg et al. 2016, §3.4).
 public enum UnlockMode: String, Sendable, CaseIterable, Codable {
     /// DNI's update unlock: a stage updates from ĝ without waiting for δ (the default).

@@ -57,7 +57,7 @@ final class UnlockedGroupWorker: @unchecked Sendable {
     /// The real input of each stage of the group for the current batch (unused for stage 0).
     private var realInputs: [Matrix]
     /// The last batch whose target δ for the group's top synthesizer came from the group above.
-    private var targetsReceivedThrough = -1
+    var targetsReceivedThrough = -1
 
     /// A worker for `stages`, the first of which has network index `firstIndex`, in a network
     /// whose top stage has index `topIndex`; `inputModels` are Iᵢ of the group's stages (nil
