@@ -78,6 +78,20 @@ public struct ExecutionSettings: Sendable, Equatable {
         }
     }
 
+    /// Threads for matrix products in all: the given ones, else `DNI_GEMM_THREADS`, else every core.
+    var resolvedThreads: Int {
+        threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) } ?? PackedGEMM.activeProcessorCount
+    }
+
+    /// One kernel per stage group, each with an equal share (at least one) of `threads`: the
+    /// first group's, and the one of the group that holds each stage.
+    static func groupEngines(_ groups: [Int], threads: Int) -> (first: GEMMEngine, ofStage: (Int) -> GEMMEngine) {
+        let engines = groups.map { _ in engine(threads: max(1, threads / groups.count)) }
+        var groupOfStage: [Int] = []
+        for (group, size) in groups.enumerated() { groupOfStage += Array(repeating: group, count: size) }
+        return (engines[0], { engines[groupOfStage[$0]] })
+    }
+
     /// The kernel for products of `threads` threads, of the kind `DNI_GEMM` names.
     static func engine(threads: Int) -> GEMMEngine {
         GEMMEngine(named: environmentValue("DNI_GEMM"), threads: threads)
@@ -112,7 +126,7 @@ public struct ExecutionSettings: Sendable, Equatable {
     /// as fast as it can be; the split changes the speed, never the result.
     public func makeExecutor(configuration: NetworkConfiguration, loss: any Loss, batchSize: Int) throws -> any Executor {
         try validate()
-        let totalThreads = threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) } ?? PackedGEMM.activeProcessorCount
+        let totalThreads = resolvedThreads
         switch kind {
         case .sequential:
             let engine = Self.engine(threads: totalThreads)
@@ -124,12 +138,9 @@ public struct ExecutionSettings: Sendable, Equatable {
             let (groups, placements) = try resolvedSchedule(configuration: configuration, loss: loss,
                                                              batchSize: batchSize, movableLearning: true)
             let microBatches = try resolvedMicroBatches(groups: groups.count, method: configuration.method, batchSize: batchSize)
-            let perGroup = max(1, totalThreads / groups.count)
-            let engines = groups.map { _ in Self.engine(threads: perGroup) }
-            var groupOfStage: [Int] = []
-            for (group, size) in groups.enumerated() { groupOfStage += Array(repeating: group, count: size) }
-            let network = Network(configuration: configuration, loss: loss, engine: engines[0],
-                                  stageEngine: { engines[groupOfStage[$0]] })
+            let engines = Self.groupEngines(groups, threads: totalThreads)
+            let network = Network(configuration: configuration, loss: loss, engine: engines.first,
+                                  stageEngine: engines.ofStage)
             return try PipelinedExecutor(network: network, stageGroups: groups,
                                          delay: resolvedDelay,
                                          microBatches: microBatches, synthesizerPlacement: placements)

@@ -16,8 +16,7 @@ extension ForwardUnlockedExecutor {
         if let microBatches = execution.microBatches, microBatches != 1 {
             throw InputError("--micro-batches applies to backprop and fa; \(configuration.method.rawValue) updates on every batch at once")
         }
-        let totalThreads = execution.threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) }
-            ?? PackedGEMM.activeProcessorCount
+        let totalThreads = execution.resolvedThreads
         switch execution.kind {
         case .sequential:
             return try ForwardUnlockedExecutor(configuration: configuration, loss: loss, inputModel: inputModel,
@@ -34,12 +33,9 @@ extension ForwardUnlockedExecutor {
                 groups = count > 1 ? StageCost.split(costs, into: count, movableLearning: false).groups
                     : [configuration.stageCount]
             }
-            let engines = groups.map { _ in ExecutionSettings.engine(threads: max(1, totalThreads / groups.count)) }
-            var groupOfStage: [Int] = []
-            for (group, size) in groups.enumerated() { groupOfStage += Array(repeating: group, count: size) }
+            let engines = ExecutionSettings.groupEngines(groups, threads: totalThreads)
             return try ForwardUnlockedExecutor(configuration: configuration, loss: loss, inputModel: inputModel,
-                                               stageGroups: groups, engine: engines[0],
-                                               stageEngine: { engines[groupOfStage[$0]] })
+                                               stageGroups: groups, engine: engines.first, stageEngine: engines.ofStage)
         case .mpi:
             throw InputError("--unlock forward runs with --execution sequential or pipelined, not mpi")
         }
