@@ -2,8 +2,8 @@
 import Testing
 
 /// The recurrent synthesizer's runaway check: two blocks in a row with L_M above 100× the loss of
-/// predicting zero stop a run; one block, or a block at the bound, does not; its state survives a
-/// checkpoint; the text task recomputes the prediction by default.
+/// predicting zero, or above 10⁴× the run's lowest block, stop a run; one block, or a block at a
+/// bound, does not; its state survives a checkpoint; the text task recomputes the prediction by default.
 @Suite struct SynthesizerRunawayGuardTests {
     /// Feeds `blocks` blocks of windows whose L_M is `ratios[b]` × ½‖δ‖² (= 0.5), returning the
     /// messages the guard gave, by window.
@@ -37,6 +37,72 @@ import Testing
         var guardState = SynthesizerRunawayGuard()
         // An early spike that recovers (as text seeds 1 and 3), then healthy blocks, then the bound itself.
         #expect(feed(&guardState, ratios: [180, 1.2, 300, 1, SynthesizerRunawayGuard.ratioBound, 500, 1]).isEmpty)
+    }
+
+    /// Feeds one block per pair: every window has L_M = `losses.synthesizer` and ½‖δ₀‖² = `losses.target`.
+    private func feed(_ guardState: inout SynthesizerRunawayGuard, blocks: [(synthesizer: Double, target: Double)],
+                      from firstWindow: Int = 1) -> [(window: Int, message: String)] {
+        var messages: [(Int, String)] = []
+        var window = firstWindow
+        for block in blocks {
+            for _ in 0..<SynthesizerRunawayGuard.interval {
+                if let message = guardState.observe(synthesizerLoss: block.synthesizer, targetLoss: block.target,
+                                                    window: window) {
+                    messages.append((window, message))
+                }
+                window += 1
+            }
+        }
+        return messages
+    }
+
+    /// The Aux runaway: δ₀ grows with ĝ, so L_M stays within 2× of predicting zero while it grows
+    /// 10⁴-fold over its own best block (Copy T = 4 with --aux went from 3 to 7·10¹⁰).
+    @Test func growthOverTheRunsOwnBestBlockStopsTheRunEvenWhenTheTargetGrowsWithIt() {
+        var guardState = SynthesizerRunawayGuard()
+        let messages = feed(&guardState, blocks: [(4, 2), (1, 0.5), (300, 150), (2e4, 1e4), (5e6, 2.5e6)])
+        #expect(messages.count == 1)
+        #expect(messages.first?.window == 2500)
+        let message = messages.first?.message ?? ""
+        #expect(message.contains("windows 1501–2500"))
+        #expect(message.contains("5000000× its lowest block's (1.0)"))
+        #expect(message.contains("--synthetic-gradient-scale"))
+    }
+
+    /// Growth up to the bound, or one block above it, is not a runaway: a curriculum lengthens
+    /// the sequences and the targets with them (healthy runs reached 96× on Copy, 416× on text).
+    @Test func growthWithinTheBoundOrOneBlockAboveItDoesNot() {
+        var guardState = SynthesizerRunawayGuard()
+        let bound = SynthesizerRunawayGuard.growthBound
+        // At the bound; one block above it, then back; a new lowest block, then one above the bound.
+        #expect(feed(&guardState, blocks: [(1, 0.5), (400, 300), (bound, bound), (3 * bound, 3 * bound),
+                                           (50, 40), (bound, bound), (0.5, 1), (bound, bound)]).isEmpty)
+    }
+
+    /// The lowest block is part of the saved state: a resumed run holds its blocks against the
+    /// history before the checkpoint, as the uninterrupted run does.
+    @Test func theLowestBlockSurvivesACheckpoint() throws {
+        let blocks: [(synthesizer: Double, target: Double)] = [(1, 0.5), (3e4, 1e4), (3e4, 1e4)]
+        var uninterrupted = SynthesizerRunawayGuard()
+        let expected = feed(&uninterrupted, blocks: blocks)
+        #expect(expected.count == 1)
+
+        var first = SynthesizerRunawayGuard()
+        #expect(feed(&first, blocks: [blocks[0]]).isEmpty)
+        var tree = StateTree()
+        first.save(into: &tree, path: "g")
+        var resumed = SynthesizerRunawayGuard()
+        try resumed.load(from: tree, path: "g")
+        let after = feed(&resumed, blocks: Array(blocks[1...]), from: 501)
+        #expect(after.map(\.window) == expected.map(\.window))
+        #expect(after.map(\.message) == expected.map(\.message))
+
+        // A checkpoint from before the growth check (4 numbers) loads, and its history starts afresh.
+        var older = StateTree()
+        older.set("g", doubles: [0, 0, 0, 0])
+        var fromOlder = SynthesizerRunawayGuard()
+        try fromOlder.load(from: older, path: "g")
+        #expect(feed(&fromOlder, blocks: Array(blocks[1...]), from: 501).isEmpty)
     }
 
     @Test func withoutASynthesizerNothingIsChecked() {
