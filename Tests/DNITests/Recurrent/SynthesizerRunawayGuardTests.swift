@@ -5,32 +5,26 @@ import Testing
 /// predicting zero, or above 10⁴× the run's lowest block, stop a run; one block, or a block at a
 /// bound, does not; its state survives a checkpoint; the text task recomputes the prediction by default.
 @Suite struct SynthesizerRunawayGuardTests {
-    /// Feeds `blocks` blocks of windows whose L_M is `ratios[b]` × ½‖δ‖² (= 0.5), returning the
+    /// Feeds one block of windows per ratio, whose L_M is `ratio` × ½‖δ‖² (= 0.5), returning the
     /// messages the guard gave, by window.
     private func feed(_ guardState: inout SynthesizerRunawayGuard, ratios: [Double], from firstWindow: Int = 1)
         -> [(window: Int, message: String)] {
-        var messages: [(Int, String)] = []
-        var window = firstWindow
-        for ratio in ratios {
-            for _ in 0..<SynthesizerRunawayGuard.interval {
-                if let message = guardState.observe(synthesizerLoss: 0.5 * ratio, targetLoss: 0.5, window: window) {
-                    messages.append((window, message))
-                }
-                window += 1
-            }
-        }
-        return messages
+        feed(&guardState, blocks: ratios.map { (synthesizer: 0.5 * $0, target: 0.5) }, from: firstWindow)
     }
 
     @Test func twoBlocksAboveTheBoundStopTheRun() {
         var runaway = SynthesizerRunawayGuard()
-        let messages = feed(&runaway, ratios: [1, 150, 400])
-        #expect(messages.count == 1)
-        #expect(messages.first?.window == 1500)
-        let message = messages.first?.message ?? ""
-        #expect(message.contains("windows 501–1500"))
-        #expect(message.contains("400×"))
-        #expect(message.contains("--synthesizer-prediction recomputed"))
+        expectOneStop(feed(&runaway, ratios: [1, 150, 400]), atWindow: 1500,
+                      saying: ["windows 501–1500", "400× that of predicting zero", "--synthesizer-prediction recomputed"])
+    }
+
+    /// Checks that the guard stopped the run once, at `window`, with a message holding every fragment.
+    private func expectOneStop(_ messages: [(window: Int, message: String)], atWindow window: Int, saying fragments: [String],
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(messages.map(\.window) == [window], sourceLocation: sourceLocation)
+        for fragment in fragments {
+            #expect(messages.first?.message.contains(fragment) == true, "missing: \(fragment)", sourceLocation: sourceLocation)
+        }
     }
 
     @Test func oneBlockOrABlockAtTheBoundDoesNot() {
@@ -60,13 +54,8 @@ import Testing
     /// 10⁴-fold over its own best block (Copy T = 4 with --aux went from 3 to 7·10¹⁰).
     @Test func growthOverTheRunsOwnBestBlockStopsTheRunEvenWhenTheTargetGrowsWithIt() {
         var guardState = SynthesizerRunawayGuard()
-        let messages = feed(&guardState, blocks: [(4, 2), (1, 0.5), (300, 150), (2e4, 1e4), (5e6, 2.5e6)])
-        #expect(messages.count == 1)
-        #expect(messages.first?.window == 2500)
-        let message = messages.first?.message ?? ""
-        #expect(message.contains("windows 1501–2500"))
-        #expect(message.contains("5000000× its lowest block's (1.0)"))
-        #expect(message.contains("--synthetic-gradient-scale"))
+        expectOneStop(feed(&guardState, blocks: [(4, 2), (1, 0.5), (300, 150), (2e4, 1e4), (5e6, 2.5e6)]), atWindow: 2500,
+                      saying: ["windows 1501–2500", "5000000× its lowest block's (1.0)", "--synthetic-gradient-scale"])
     }
 
     /// Growth up to the bound, or one block above it, is not a runaway: a curriculum lengthens
