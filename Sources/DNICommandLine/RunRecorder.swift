@@ -6,6 +6,7 @@ struct RunRecorder {
     private(set) var epochs: [DNIReports.EpochRecord] = []
     private(set) var probes: [DNIReports.ProbeRecord] = []
     private(set) var windows: [DNIReports.WindowRecord] = []
+    private(set) var stateProbes: [DNIReports.WindowRecord] = []
 
     mutating func record(_ event: TrainingEvent) {
         switch event {
@@ -22,18 +23,28 @@ struct RunRecorder {
                     normRatio: stage.normRatio, synthesizerLoss: stage.synthesizerLoss))
             }
         case .line(let json, _):
-            // A recurrent run's running metrics: `{"event":"report","window":N,…}`.
-            var window: Int?, fields: [String: Double] = [:], isReport = false
+            // A recurrent run's running metrics, `{"event":"report","window":N,…}`, and its
+            // probes, `{"event":"probe","window":N,"cell_norm":…,"cosine":…}`.
+            var window: Int?, fields: [String: Double] = [:], event = ""
             for (key, value) in json.fields {
                 switch (key, value) {
-                case ("event", .string(let event)): isReport = event == "report"
+                case ("event", .string(let name)): event = name
                 case ("window", .integer(let index)): window = index
                 case (_, .number(let number)): fields[key] = number
                 case (_, .integer(let number)): fields[key] = Double(number)
                 default: break
                 }
             }
-            if isReport, let window { windows.append(DNIReports.WindowRecord(window: window, fields: fields)) }
+            guard let window else { break }
+            if event == "report" { windows.append(DNIReports.WindowRecord(window: window, fields: fields)) }
+            if event == "probe" {
+                // As `MetricsReader` keeps them: the run's settings are not state.
+                fields["truncation"] = nil; fields["horizon"] = nil
+                stateProbes.append(DNIReports.WindowRecord(window: window, fields: fields))
+                if let cosine = fields["cosine"] {
+                    probes.append(DNIReports.ProbeRecord(step: window, stage: 1, cosine: cosine, normRatio: fields["norm_ratio"]))
+                }
+            }
         case .step:
             break
         }
@@ -47,7 +58,7 @@ struct RunRecorder {
         if let exact = summary.test.exactAccuracy { extra["test_exact"] = exact }
         return RunRecord(
             name: name ?? summary.method.rawValue, seed: Int(truncatingIfNeeded: summary.seed), epochs: epochs, probes: probes,
-            windows: windows,
+            windows: windows, stateProbes: stateProbes,
             summary: RunSummary(
                 task: summary.task, execution: summary.execution, epochs: summary.epochs,
                 seed: Int(truncatingIfNeeded: summary.seed), trainLoss: summary.trainLoss,

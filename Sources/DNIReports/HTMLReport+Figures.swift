@@ -19,53 +19,42 @@ extension HTMLReport {
     /// The charts that have data, in page order.
     public func figures() -> [Figure] {
         var figures: [Figure] = []
-        let curriculum = curriculumChart()
-        if !curriculum.isEmpty {
-            figures.append(Figure(
-                caption: "Curriculum: the largest sequence length solved (mean error below 0.15 bits per output step) "
-                    + "against the training window, one line per method and truncation T\(spreadNote).",
-                chart: curriculum))
+        /// Adds `chart` with `caption` (the spread note appended) when it has data.
+        func add(_ chart: LineChart, _ caption: String) {
+            if !chart.isEmpty { figures.append(Figure(caption: caption + spreadNote + ".", chart: chart)) }
         }
-        let windowLoss = windowLossChart()
-        if !windowLoss.isEmpty {
-            figures.append(Figure(
-                caption: "Training loss of the recurrent runs, the mean over each report interval of windows\(spreadNote).",
-                chart: windowLoss))
-        }
-        let trainingLoss = epochChart(
-            title: "Training loss per epoch", yAxisTitle: "Training loss", scale: lossScale,
-            quantity: "training loss", value: { $0.trainLoss }, format: { ReportNumberFormat.significant($0) })
-        if !trainingLoss.isEmpty {
-            figures.append(Figure(caption: "Training loss per epoch, one line per method\(spreadNote).", chart: trainingLoss))
-        }
-        let testError = epochChart(
-            title: "Test error per epoch (%)", yAxisTitle: "Test error (%)", scale: lossScale,
-            quantity: "test error", value: { $0.testErrorPercent },
-            format: { ReportNumberFormat.fixed($0, decimals: 2) + " %" })
-        if !testError.isEmpty {
-            figures.append(Figure(caption: "Test error per epoch (%), 100 · (1 − test accuracy)\(spreadNote).", chart: testError))
-        }
-        let cosine = probeChart(
-            title: "Synthetic-gradient cosine vs step", yAxisTitle: "Cosine similarity cos(ĝ, ∂L/∂h)",
-            scale: .linear, referenceLines: [0], quantity: "cosine", value: { $0.cosine })
-        if !cosine.isEmpty {
-            figures.append(Figure(
-                caption: "Synthetic-gradient cosine vs step: cosine similarity between the synthetic gradient ĝ "
-                    + "and the true gradient ∂L/∂h at each stage's output; 1 is a perfect direction\(spreadNote).",
-                chart: cosine))
-        }
-        let normRatio = probeChart(
-            title: "Synthetic-gradient norm ratio vs step", yAxisTitle: "Norm ratio ‖ĝ‖ / ‖∂L/∂h‖",
-            scale: .automatic, referenceLines: [1], quantity: "norm ratio",
-            // A ratio of 0 is a synthesizer that still predicts exactly zero (its last layer starts
-            // at zero): left out, so that a log axis can show the ratios that span decades.
-            value: { probe in probe.normRatio.flatMap { $0 > 0 ? $0 : nil } })
-        if !normRatio.isEmpty {
-            figures.append(Figure(
-                caption: "Synthetic-gradient norm ratio vs step: ‖ĝ‖ / ‖∂L/∂h‖ per stage; 1 is the true magnitude "
-                    + "(probes where the synthesizer still predicts exactly zero are left out)\(spreadNote).",
-                chart: normRatio))
-        }
+        add(curriculumChart(),
+            "Curriculum: the largest sequence length solved (mean error below 0.15 bits per output step) "
+                + "against the training window, one line per method and truncation T")
+        add(windowLossChart(), "Training loss of the recurrent runs, the mean over each report interval of windows")
+        add(cellNormChart(),
+            "The LSTM's cell-state norm ‖c‖ at each probe, the mean over streams of the state carried "
+                + "into the next window; a core that diverges grows it without bound")
+        add(saturatedForgetChart(),
+            "Forget gates above 0.99 over the window before each probe (%); a diverging core saturates "
+                + "them and stops forgetting")
+        add(epochChart(
+                title: "Training loss per epoch", yAxisTitle: "Training loss", scale: lossScale,
+                quantity: "training loss", value: { $0.trainLoss }, format: { ReportNumberFormat.significant($0) }),
+            "Training loss per epoch, one line per method")
+        add(epochChart(
+                title: "Test error per epoch (%)", yAxisTitle: "Test error (%)", scale: lossScale,
+                quantity: "test error", value: { $0.testErrorPercent },
+                format: { ReportNumberFormat.fixed($0, decimals: 2) + " %" }),
+            "Test error per epoch (%), 100 · (1 − test accuracy)")
+        add(probeChart(
+                title: "Synthetic-gradient cosine vs step", yAxisTitle: "Cosine similarity cos(ĝ, ∂L/∂h)",
+                scale: .linear, referenceLines: [0], quantity: "cosine", value: { $0.cosine }),
+            "Synthetic-gradient cosine vs step: cosine similarity between the synthetic gradient ĝ "
+                + "and the true gradient ∂L/∂h at each stage's output; 1 is a perfect direction")
+        add(probeChart(
+                title: "Synthetic-gradient norm ratio vs step", yAxisTitle: "Norm ratio ‖ĝ‖ / ‖∂L/∂h‖",
+                scale: .automatic, referenceLines: [1], quantity: "norm ratio",
+                // A ratio of 0 is a synthesizer that still predicts exactly zero (its last layer starts
+                // at zero): left out, so that a log axis can show the ratios that span decades.
+                value: { probe in probe.normRatio.flatMap { $0 > 0 ? $0 : nil } }),
+            "Synthetic-gradient norm ratio vs step: ‖ĝ‖ / ‖∂L/∂h‖ per stage; 1 is the true magnitude "
+                + "(probes where the synthesizer still predicts exactly zero are left out)")
         // Line up the y axes of all figures, as in a multi-panel figure.
         let plotLeft = figures.map(\.chart.requiredPlotLeft).max() ?? 0
         for index in figures.indices {
@@ -120,9 +109,11 @@ extension HTMLReport {
                 if let line { series.append(line) }
             }
         }
+        // A recurrent run's probes are taken between windows: its step is the window.
+        let recurrent = runs.allSatisfy { $0.epochs.isEmpty && !($0.windows.isEmpty && $0.stateProbes.isEmpty) }
         return LineChart(
-            title: title, xAxisTitle: "Training step", yAxisTitle: yAxisTitle, series: series, yScale: scale,
-            referenceLines: referenceLines)
+            title: title, xAxisTitle: recurrent ? "Training window" : "Training step", yAxisTitle: yAxisTitle,
+            series: series, yScale: scale, referenceLines: referenceLines)
     }
 
     /// The runs grouped by name, in first-seen order: one group per method, holding one run per

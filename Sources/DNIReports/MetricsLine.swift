@@ -8,6 +8,9 @@ enum MetricsLine: Equatable {
     case summary(method: String?, RunSummary)
     /// A recurrent run's running metrics (`{"event":"report","window":N,…}`).
     case window(method: String?, seed: Int?, WindowRecord)
+    /// A recurrent run's probe (`{"event":"probe","window":N,"cell_norm":…}`): the core's state
+    /// diagnostics at that window and, for DNI, the cosine of ĝ with the true future gradient.
+    case recurrentProbe(method: String?, seed: Int?, WindowRecord, ProbeRecord?)
     /// An event this reader does not know (ignored, so that newer writers stay readable).
     case ignored
 
@@ -50,13 +53,18 @@ enum MetricsLine: Equatable {
             self = .window(method: method, seed: try line.integer("seed"),
                            WindowRecord(window: window, fields: line.numbers(excluding: ["event", "method", "seed", "window"])))
         case "probe" where line.fields["window"] != nil && line.fields["step"] == nil:
-            // A recurrent probe: the cosine of ĝ with the true future gradient at the carried
-            // state (none for truncated BPTT), drawn against the window as stage 1.
-            guard let cosine = try line.number("cosine") else { self = .ignored; return }
-            let record = ProbeRecord(
-                step: try line.requiredInteger("window", event: event), stage: 1, cosine: cosine,
-                normRatio: try line.number("norm_ratio"))
-            self = .probe(method: method, seed: try line.integer("seed"), record)
+            // A recurrent probe: the core's state (‖c‖, saturated forget gates) by window, and the
+            // cosine of ĝ with the true future gradient at the carried state (none for truncated
+            // BPTT), drawn against the window as stage 1.
+            let window = try line.requiredInteger("window", event: event)
+            let state = WindowRecord(
+                window: window,
+                fields: line.numbers(excluding: ["event", "method", "seed", "window", "truncation", "horizon"]))
+            var cosineProbe: ProbeRecord?
+            if let cosine = try line.number("cosine") {
+                cosineProbe = ProbeRecord(step: window, stage: 1, cosine: cosine, normRatio: try line.number("norm_ratio"))
+            }
+            self = .recurrentProbe(method: method, seed: try line.integer("seed"), state, cosineProbe)
         case "epoch":
             let record = EpochRecord(
                 epoch: try line.requiredInteger("epoch", event: event),

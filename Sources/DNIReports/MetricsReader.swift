@@ -91,6 +91,9 @@ public enum MetricsReader {
             case .epoch(_, _, let epoch): runs[index].epochs.append(epoch)
             case .probe(_, _, let probe): runs[index].probes.append(probe)
             case .window(_, _, let window): runs[index].windows.append(window)
+            case .recurrentProbe(_, _, let state, let probe):
+                runs[index].stateProbes.append(state)
+                if let probe { runs[index].probes.append(probe) }
             case .summary(_, let summary):
                 runs[index].summary = summary
                 if runs[index].seed == nil { runs[index].seed = summary.seed }
@@ -165,7 +168,8 @@ extension MetricsLine {
     /// The method the line names, if any.
     var method: String? {
         switch self {
-        case .epoch(let method, _, _), .probe(let method, _, _), .summary(let method, _), .window(let method, _, _): method
+        case .epoch(let method, _, _), .probe(let method, _, _), .summary(let method, _), .window(let method, _, _),
+             .recurrentProbe(let method, _, _, _): method
         case .ignored: nil
         }
     }
@@ -173,7 +177,7 @@ extension MetricsLine {
     /// The seed an epoch or probe line names, if any.
     var lineSeed: Int? {
         switch self {
-        case .epoch(_, let seed, _), .probe(_, let seed, _), .window(_, let seed, _): seed
+        case .epoch(_, let seed, _), .probe(_, let seed, _), .window(_, let seed, _), .recurrentProbe(_, let seed, _, _): seed
         case .summary, .ignored: nil
         }
     }

@@ -16,6 +16,9 @@ public struct RunRecord: Sendable, Equatable {
     public var probes: [ProbeRecord]
     /// Recurrent runs: the running metrics after every report interval of windows, in order.
     public var windows: [WindowRecord]
+    /// Recurrent runs: the core's state at every probe (`cell_norm`, `saturated_forget_fraction`,
+    /// `true_gradient_norm`…), by window, in order.
+    public var stateProbes: [WindowRecord]
     /// The run's summary line, if it wrote one.
     public var summary: RunSummary?
 
@@ -27,9 +30,11 @@ public struct RunRecord: Sendable, Equatable {
         epochs: [EpochRecord] = [],
         probes: [ProbeRecord] = [],
         windows: [WindowRecord] = [],
+        stateProbes: [WindowRecord] = [],
         summary: RunSummary? = nil
     ) {
         self.windows = windows
+        self.stateProbes = stateProbes
         self.name = name
         self.seed = seed ?? summary?.seed
         self.source = source
@@ -45,6 +50,6 @@ public struct RunRecord: Sendable, Equatable {
 
     /// True when the run holds no records at all.
     public var isEmpty: Bool {
-        epochs.isEmpty && probes.isEmpty && windows.isEmpty && summary == nil
+        epochs.isEmpty && probes.isEmpty && windows.isEmpty && stateProbes.isEmpty && summary == nil
     }
 }

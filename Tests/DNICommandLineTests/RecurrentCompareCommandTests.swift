@@ -42,17 +42,27 @@ import Testing
         #expect(run.lines.contains { $0.hasPrefix("backprop ") && !$0.contains("window") }, "\(run.standardOutput)")
     }
 
-    /// The report holds the curriculum chart with one line per method and T, and the table's
+    /// The report holds the curriculum chart with one line per method and T, the probes' state
+    /// diagnostics (‖c‖, saturated forget gates) and DNI's cosine, and the table's
     /// max_length_solved column.
-    @Test func reportDrawsCurriculumCurves() throws {
+    @Test func reportDrawsCurriculumCurvesAndProbes() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dni-recurrent-compare-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("out.html").path
         let run = CapturedRun(["compare", "--task", "copy", "--truncation", "2,3", "--methods", "bptt,dni",
-                               "--report", path] + Self.small)
+                               "--report", path, "--probe-every", "20"] + Self.small)
         #expect(run.status == 0, "\(run.standardError)")
         let html = try String(contentsOfFile: path, encoding: .utf8)
+        for title in ["Cell-state norm vs window", "Saturated forget gates vs window", "Synthetic-gradient cosine vs step"] {
+            #expect(html.contains(title), "no chart \(title)")
+        }
+        for name in ["backprop T=2", "dni T=3"] {
+            #expect(html.contains("\(name) — window 40: ‖c‖"), "no ‖c‖ point for \(name)")
+        }
+        #expect(html.contains("dni T=3, stage 1 — step 20: cosine"))
+        #expect(!html.contains("Training step"))  // every chart's x axis counts windows
+        #expect(!html.contains("backprop T=2, stage 1"))  // BPTT has no synthetic gradient
         #expect(html.contains("<title>copy: backprop vs dni, T = 2, 3</title>"))
         #expect(html.contains("Curriculum: largest length solved vs window"))
         #expect(html.contains("Training window"))

@@ -3,8 +3,8 @@ import Testing
 @testable import DNIReports
 
 /// Recurrent runs' JSON Lines (`dni train|compare --task copy --json`): report lines become
-/// window records named by method and truncation, recurrent probes become cosine probes, and the
-/// report draws the curriculum from them.
+/// window records named by method and truncation, recurrent probes become state records (‖c‖,
+/// saturated forget gates) and, for DNI, cosine probes, and the report draws all of them.
 @Suite struct RecurrentMetricsTests {
     /// Two truncations of DNI (one with Aux) and BPTT, as `dni compare --truncation 2,3 --json` writes them.
     static let lines = """
@@ -25,6 +25,11 @@ import Testing
         #expect(runs[0].windows.map { $0.fields["max_length_solved"] } == [0, 1])
         #expect(runs[0].probes.isEmpty)  // a BPTT probe has no cosine
         #expect(runs[1].probes == [ProbeRecord(step: 10, stage: 1, cosine: 0.25, normRatio: 0.1)])
+        // Every probe keeps the core's state by window, BPTT's too; the run's settings are left out.
+        #expect(runs[0].stateProbes == [WindowRecord(
+            window: 20, fields: ["cell_norm": 1.5, "saturated_forget_fraction": 0, "true_gradient_norm": 0.3])])
+        #expect(runs[1].stateProbes.map(\.window) == [10])
+        #expect(runs[1].stateProbes.first?.fields["cell_norm"] == 1.2)
         #expect(runs[1].summary?.extraFields["steps"] == 10)
         #expect(runs[0].summary?.extraFields.keys.sorted() == ["max_length_solved", "steps", "truncation"])
     }
@@ -40,6 +45,14 @@ import Testing
         #expect(chart.series[0].points.map(\.x) == [0, 10, 20] && chart.series[0].points.map(\.y) == [0, 0, 1])
         let html = report.render()
         #expect(html.contains("dni+aux T=3 — window 10: largest length solved 1"))
+        // The state diagnostics: ‖c‖ for both runs, the saturated forget gates where recorded (in %).
+        let figures = report.figures()
+        let cellNorm = try #require(figures.first { $0.chart.title == "Cell-state norm vs window" })
+        #expect(cellNorm.chart.series.map(\.label) == ["backprop T=2", "dni+aux T=3"])
+        #expect(cellNorm.chart.series.map { $0.points.map(\.y) } == [[1.5], [1.2]])
+        let saturated = try #require(figures.first { $0.chart.title == "Saturated forget gates vs window" })
+        #expect(saturated.chart.series.map(\.label) == ["backprop T=2"])
+        #expect(html.contains("backprop T=2 — window 20: ‖c‖ 1.5"))
         #expect(!html.contains("<th>Epochs</th>"))  // recurrent runs count windows
     }
 }

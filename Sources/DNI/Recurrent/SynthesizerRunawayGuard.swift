@@ -15,74 +15,99 @@
 /// recomputed-prediction run (1.0–2.1) and Copy at T = 3 (0.7–3.8) did. Two blocks of 500
 /// windows above 100 separate them with room on both sides, whatever `--report-every` is.
 ///
-/// That scale misses one kind of runaway: with `--aux`, δ₀ carries the runaway ĝ back through
-/// the window and grows with it, so the ratio stays low while L_M grows by ten orders of
-/// magnitude (Copy at T = 4 and 5, seed 1: 7·10¹⁰ and 4·10⁷). The guard therefore also holds each
-/// block against the run's own history, a scale ĝ cannot move: a block whose mean L_M is above
-/// ``growthBound`` × the lowest block mean so far is a strike too. Measured on the recorded runs
-/// (report blocks of 1,000 windows): every run that did not run away stayed within 96× of its
-/// lowest block on Copy and Repeat Copy and 416× on text (the stale prediction, seed 1, which
-/// recovered); the runaways passed 10⁴× at windows 39,000 (T = 4) and 19,000 (T = 5), and
-/// reached 10⁷–10¹⁰×.
+/// That scale misses the runaways in which δ₀ grows with ĝ: δ₀ carries λ·ĝ of the next window
+/// back through this one, so once ĝ feeds itself (with `--aux`, or with the core at Adam 10⁻³ and
+/// λ = 1) the ratio stays low while L_M grows by ten orders of magnitude. The guard therefore also
+/// holds each block against a scale ĝ cannot have moved: the mean L_M of the run's first
+/// ``referenceWindows`` windows, while the zero-initialised synthesizer still predicts almost
+/// nothing, so its loss is the true targets'. A block whose mean L_M is above ``growthBound`` ×
+/// that reference is a strike too. Measured (each recorded run's command rerun for its first 10
+/// windows, against the largest mean L_M its report lines show): every run that did not run
+/// away stayed within 2.3·10³× (the noise control; Copy T = 5 1.6·10³×, text with the stale
+/// prediction on seed 1, which recovered, 1.1·10³×, every other run below 400×); the runaways
+/// reached 1.1·10⁶× (text, stale, seed 2) to 10¹²× (Copy T = 4 with `--aux`), and Copy at T = 3
+/// with the core at Adam 10⁻³ and λ = 1 was at 6·10⁶× over its first 500 windows.
 struct SynthesizerRunawayGuard {
     /// Windows per block.
     static let interval = 500
     /// The largest Σ L_M / Σ ½‖δ₀‖² a block may reach.
     static let ratioBound = 100.0
-    /// The largest mean L_M a block may reach, as a multiple of the lowest block mean so far.
-    static let growthBound = 1e4
+    /// The windows at the start of a run whose mean L_M is the reference scale.
+    static let referenceWindows = 10
+    /// The largest mean L_M a block may reach, as a multiple of the reference scale.
+    static let growthBound = 1e5
     /// Blocks in a row above either bound that stop the run.
     static let strikesToFail = 2
 
     private var synthesizerLossSum = 0.0, targetLossSum = 0.0
     private var windows = 0, strikes = 0
-    /// The lowest positive mean L_M of a finished block; 0 before the first.
-    private var lowestBlockMean = 0.0
+    /// Σ L_M over the run's first windows, and how many of the ``referenceWindows`` it holds.
+    private var referenceSum = 0.0, referenceCount = 0
 
     /// Adds one window's losses; returns the failure message when this window ends a block
     /// that makes the run a runaway, nil otherwise. `window` is the 1-based window index.
     mutating func observe(synthesizerLoss: Double, targetLoss: Double, window: Int) -> String? {
+        guard synthesizerLoss.isFinite else {
+            return "the synthesizer's regression loss is \(synthesizerLoss) at window \(window); "
+                + "try a smaller --synthesizer-learning-rate, --synthetic-gradient-scale or --learning-rate"
+        }
         synthesizerLossSum += synthesizerLoss
         targetLossSum += targetLoss
         windows += 1
+        if referenceCount < Self.referenceWindows { referenceSum += synthesizerLoss; referenceCount += 1 }
         guard windows == Self.interval else { return nil }
         defer { synthesizerLossSum = 0; targetLossSum = 0; windows = 0 }
         let ratio = synthesizerLossSum / max(targetLossSum, .leastNormalMagnitude)
         let meanLoss = synthesizerLossSum / Double(Self.interval)
-        let lowest = lowestBlockMean
-        let growth = lowest > 0 ? meanLoss / lowest : 0
-        if meanLoss > 0 { lowestBlockMean = lowest > 0 ? min(lowest, meanLoss) : meanLoss }
+        let reference = referenceSum / Double(max(referenceCount, 1))
+        let growth = reference > 0 ? meanLoss / reference : 0
         guard ratio > Self.ratioBound || growth > Self.growthBound else { strikes = 0; return nil }
         strikes += 1
         guard strikes >= Self.strikesToFail else { return nil }
         let first = window - Self.interval * Self.strikesToFail + 1
         let head = "the synthesizer ran away from its targets over windows \(first)–\(window): its regression loss "
-            + "(mean \(Float(meanLoss)) over the last \(Self.interval)) is "
+            + "(mean \(Self.shown(meanLoss)) over the last \(Self.interval)) is "
         if ratio > Self.ratioBound {
-            return head + "\(Int(ratio.rounded()))× that of predicting zero; "
+            return head + "\(Self.multiple(ratio))× that of predicting zero; "
                 + "try --synthesizer-prediction recomputed or a smaller --synthesizer-learning-rate or --learning-rate"
         }
-        return head + "\(Int(growth.rounded()))× its lowest block's (\(Float(lowest))); "
+        return head + "\(Self.multiple(growth))× that of its first \(Self.referenceWindows) windows (\(Self.shown(reference))); "
             + "try a smaller --synthesizer-learning-rate, --synthetic-gradient-scale or --learning-rate"
+    }
+
+    /// `x` as a whole number where it is one to print (below 10¹⁵), else in exponent form:
+    /// a sum of huge losses must not trap in `Int(_:)`.
+    static func multiple(_ x: Double) -> String {
+        x < 1e15 ? String(Int(x.rounded())) : String(x)
+    }
+
+    /// `x` with a float's digits where a float holds it (past 10³⁰, all of a double's).
+    static func shown(_ x: Double) -> String {
+        abs(x) < 1e30 ? String(Float(x)) : String(x)
     }
 
     /// Writes the block under way at `path`.
     func save(into tree: inout StateTree, path: String) {
-        tree.set(path, doubles: [synthesizerLossSum, targetLossSum, Double(windows), Double(strikes), lowestBlockMean])
+        tree.set(path, doubles: [synthesizerLossSum, targetLossSum, Double(windows), Double(strikes),
+                                 referenceSum, Double(referenceCount)])
     }
 
     /// Reads back what ``save(into:path:)`` wrote. A checkpoint from before the guard existed has
     /// no such section: the guard then starts a fresh block (training itself resumes exactly).
-    /// One from before the growth check has 4 numbers: the lowest block mean then starts afresh.
+    /// One from before the growth check has 4 numbers: its reference is then taken from the first
+    /// windows after the resume (later, so larger: the check can only be laxer, never stop a run
+    /// the uninterrupted one would not).
     mutating func load(from tree: StateTree, path: String) throws(InputError) {
         guard tree.contains(path) else { self = SynthesizerRunawayGuard(); return }
         let values = try tree.doubles(path)
-        guard values.count == 4 || values.count == 5, values.allSatisfy({ $0.isFinite && $0 >= 0 }),
+        guard values.count == 4 || values.count == 6, values.allSatisfy({ $0.isFinite && $0 >= 0 }),
               let windows = Int(exactly: values[2]), windows < Self.interval,
-              let strikes = Int(exactly: values[3]) else {
-            throw InputError("'\(path)' is not a synthesizer guard's state (4 or 5 finite non-negative numbers)")
+              let strikes = Int(exactly: values[3]),
+              let referenceCount = Int(exactly: values.count == 6 ? values[5] : 0),
+              referenceCount <= Self.referenceWindows else {
+            throw InputError("'\(path)' is not a synthesizer guard's state (4 or 6 finite non-negative numbers)")
         }
         (synthesizerLossSum, targetLossSum, self.windows, self.strikes) = (values[0], values[1], windows, strikes)
-        lowestBlockMean = values.count == 5 ? values[4] : 0
+        (referenceSum, self.referenceCount) = (values.count == 6 ? values[4] : 0, referenceCount)
     }
 }
