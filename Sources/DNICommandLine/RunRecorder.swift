@@ -38,12 +38,9 @@ struct RunRecorder {
             guard let window else { break }
             if event == "report" { windows.append(DNIReports.WindowRecord(window: window, fields: fields)) }
             if event == "probe" {
-                // As `MetricsReader` keeps them: the run's settings are not state.
-                fields["truncation"] = nil; fields["horizon"] = nil
-                stateProbes.append(DNIReports.WindowRecord(window: window, fields: fields))
-                if let cosine = fields["cosine"] {
-                    probes.append(DNIReports.ProbeRecord(step: window, stage: 1, cosine: cosine, normRatio: fields["norm_ratio"]))
-                }
+                let records = RecurrentProbeRecords(window: window, numbers: fields)
+                stateProbes.append(records.state)
+                if let cosine = records.cosine { probes.append(cosine) }
             }
         case .step:
             break
@@ -53,8 +50,7 @@ struct RunRecorder {
     /// The run, named `name` (default: the method).
     func run(summary: TrainingSummary, name: String? = nil) -> RunRecord {
         // Recurrent runs: the task's result and the budget, as table columns.
-        let shown: Set<String> = ["max_length_solved", "test_bpc", "steps", "truncation", "auxiliary_weight"]
-        var extra: [String: Double] = summary.additionalFields.filter { shown.contains($0.key) }
+        var extra: [String: Double] = summary.additionalFields.filter { RunSummary.recurrentFields.contains($0.key) }
         if let exact = summary.test.exactAccuracy { extra["test_exact"] = exact }
         return RunRecord(
             name: name ?? summary.method.rawValue, seed: Int(truncatingIfNeeded: summary.seed), epochs: epochs, probes: probes,

@@ -23,7 +23,7 @@ enum MetricsLine: Equatable {
     ]
 
     /// The extra summary fields a recurrent run's table shows (as `dni compare --report` does).
-    static let recurrentSummaryFields: Set<String> = ["max_length_solved", "test_bpc", "steps", "truncation", "auxiliary_weight"]
+    static let recurrentSummaryFields = RunSummary.recurrentFields
 
     /// Parses one non-blank line. Throws a `MetricsLineProblem` saying what is wrong.
     init(parsing text: String) throws(MetricsLineProblem) {
@@ -57,14 +57,8 @@ enum MetricsLine: Equatable {
             // cosine of ĝ with the true future gradient at the carried state (none for truncated
             // BPTT), drawn against the window as stage 1.
             let window = try line.requiredInteger("window", event: event)
-            let state = WindowRecord(
-                window: window,
-                fields: line.numbers(excluding: ["event", "method", "seed", "window", "truncation", "horizon"]))
-            var cosineProbe: ProbeRecord?
-            if let cosine = try line.number("cosine") {
-                cosineProbe = ProbeRecord(step: window, stage: 1, cosine: cosine, normRatio: try line.number("norm_ratio"))
-            }
-            self = .recurrentProbe(method: method, seed: try line.integer("seed"), state, cosineProbe)
+            let records = RecurrentProbeRecords(window: window, numbers: line.numbers(excluding: []))
+            self = .recurrentProbe(method: method, seed: try line.integer("seed"), records.state, records.cosine)
         case "epoch":
             let record = EpochRecord(
                 epoch: try line.requiredInteger("epoch", event: event),

@@ -49,3 +49,9 @@ public struct RunSummary: Sendable, Equatable {
         self.extraFields = extraFields
     }
 }
+
+extension RunSummary {
+    /// The extra summary fields a recurrent run's table shows: the task's result and the budget
+    /// (`dni report` and `dni compare --report` keep these and drop the rest).
+    public static let recurrentFields: Set<String> = ["max_length_solved", "test_bpc", "steps", "truncation", "auxiliary_weight"]
+}
