@@ -1,6 +1,6 @@
 /// The report's summary table: one row per run with its final metrics. Values come from the run's
-/// summary line, or from its last epoch when it wrote none; the best value of each comparable
-/// column is set in bold.
+/// summary line, or from its last epoch (a recurrent run: its last report line) when it wrote
+/// none; the best value of each comparable column is set in bold.
 extension HTMLReport {
     /// A table column: its heading, how to read and format a run's value, and which way is better.
     struct Column {
@@ -27,7 +27,7 @@ extension HTMLReport {
                 ($0.summary?.epochs ?? $0.epochs.last?.epoch).map(Double.init)
             },
             number("Seed", .neither, { ReportNumberFormat.fixed($0, decimals: 0) }) { $0.summary?.seed.map(Double.init) },
-            number("Train loss", .lower, significant) { $0.summary?.trainLoss ?? $0.epochs.last?.trainLoss },
+            number("Train loss", .lower, significant) { Self.finalTrainLoss(of: $0) },
             number("Test loss", .lower, significant) { $0.summary?.testLoss ?? $0.epochs.last?.testLoss },
             number("Test accuracy (%)", .higher, percent) { run in
                 (run.summary?.testAccuracy ?? run.epochs.last?.testAccuracy).map { 100 * $0 }
@@ -37,6 +37,11 @@ extension HTMLReport {
             },
             number("Seconds", .lower, { ReportNumberFormat.fixed($0, decimals: 1) }) { $0.summary?.seconds },
             number("Samples/s", .higher, ReportNumberFormat.grouped) { $0.summary?.samplesPerSecond },
+            // A recurrent run's speed is windows (of every stream) per second.
+            number("Windows/s", .higher, { ReportNumberFormat.fixed($0, decimals: 1) }) { run in
+                guard let seconds = run.summary?.seconds, seconds > 0, let steps = run.summary?.extraFields["steps"] else { return nil }
+                return steps / seconds
+            },
         ]
         let extraNames = Set(runs.flatMap { Self.finalExtraFields(of: $0).keys }).sorted()
         for name in extraNames {
@@ -53,16 +58,28 @@ extension HTMLReport {
         // Recurrent runs count windows (the `steps` column), not epochs.
         let countsWindows = !runs.isEmpty && runs.allSatisfy { !$0.windows.isEmpty }
         return columns.filter { column in
-            if countsWindows && column.heading == "Epochs" { return false }
+            if countsWindows && (column.heading == "Epochs" || column.heading == "Samples/s") { return false }
             let texts = runs.map(column.text)
             guard texts.contains(where: { $0 != nil }) else { return false }
             return !subtitled.contains(column.heading) || Set(texts).count > 1
         }
     }
 
-    /// The extra numeric fields of the run's summary, or of its last epoch without a summary.
+    /// The extra numeric fields of the run's summary, or without a summary, of its last epoch or,
+    /// for a recurrent run (one stopped by a check, or cut short), of its last report line: the
+    /// task's result so far and `steps`, the windows it reached.
     static func finalExtraFields(of run: RunRecord) -> [String: Double] {
-        run.summary?.extraFields ?? run.epochs.last?.extraFields ?? [:]
+        if let summary = run.summary { return summary.extraFields }
+        if let epoch = run.epochs.last { return epoch.extraFields }
+        guard let last = run.windows.last else { return [:] }
+        var fields = last.fields.filter { RunSummary.recurrentFields.contains($0.key) }
+        fields["steps"] = Double(last.window)
+        return fields
+    }
+
+    /// The run's final training loss: its summary's, else its last epoch's or report line's.
+    static func finalTrainLoss(of run: RunRecord) -> Double? {
+        run.summary?.trainLoss ?? run.epochs.last?.trainLoss ?? run.windows.last?.fields["train_loss"]
     }
 
     /// The table as HTML.
@@ -88,6 +105,17 @@ extension HTMLReport {
         html += "</tbody>\n</table></div>\n"
         html += "<p class=\"note\">Final values, from each run's summary line or else its last epoch."
         html += " Best in bold where lower or higher is better.</p>\n"
+        // Recurrent runs without a summary line were stopped (a divergence check, an interrupt)
+        // or are still running: say so, and from which window their values come.
+        let unfinished = runs.filter { $0.summary == nil && $0.epochs.isEmpty && !$0.windows.isEmpty }
+        if !unfinished.isEmpty {
+            let names = unfinished.map { run in
+                "\(run.name)\(run.seed.map { " (seed \($0))" } ?? "") at window \(ReportNumberFormat.grouped(Double(run.windows.last!.window)))"
+            }
+            html += "<p class=\"note\">No summary line (stopped, or not finished): "
+            html += Markup.escaped(names.joined(separator: "; "))
+            html += ". Their values are those of their last report line.</p>\n"
+        }
         return html
     }
 
@@ -108,19 +136,30 @@ extension HTMLReport {
         let groups = runGroups().filter { $0.runs.count > 1 }
         guard !groups.isEmpty else { return "" }
         var html = "<h2>Over seeds</h2>\n<div class=\"table-scroll\"><table>\n<thead><tr><th>Method</th><th>Runs</th><th>Seeds</th>"
-        html += "<th>Test error (%)</th><th>Test accuracy (%)</th><th>Train loss</th><th>Seconds</th></tr></thead>\n<tbody>\n"
+        // Recurrent runs: the task's result (lengths solved, test bits per character) in place of
+        // a test error.
+        let results = ["max_length_solved", "test_bpc"].filter { name in
+            groups.contains { $0.runs.contains { Self.finalExtraFields(of: $0)[name] != nil } }
+        }
+        let countsWindows = runs.allSatisfy { !$0.windows.isEmpty }
+        for name in results { html += "<th>\(Markup.escaped(name.replacingOccurrences(of: "_", with: " ")))</th>" }
+        if !countsWindows { html += "<th>Test error (%)</th><th>Test accuracy (%)</th>" }
+        html += "<th>Train loss</th><th>Seconds</th></tr></thead>\n<tbody>\n"
         for group in groups {
             let accuracies = group.runs.compactMap { $0.summary?.testAccuracy ?? $0.epochs.last?.testAccuracy }
             let seeds = group.runs.map { $0.seed.map(String.init) ?? "?" }.joined(separator: ", ")
-            let cells = [
-                String(group.runs.count), seeds,
-                Spread(accuracies.map { 100 * (1 - $0) })?.text(decimals: 2),
-                Spread(accuracies.map { 100 * $0 })?.text(decimals: 2),
-                Spread(group.runs.compactMap { $0.summary?.trainLoss ?? $0.epochs.last?.trainLoss }).map {
-                    ReportNumberFormat.significant($0.mean) + " ± " + ReportNumberFormat.significant($0.standardDeviation, digits: 2)
-                },
-                Spread(group.runs.compactMap { $0.summary?.seconds })?.text(decimals: 1),
-            ]
+            var cells: [String?] = [String(group.runs.count), seeds]
+            for name in results {
+                cells.append(Spread(group.runs.compactMap { Self.finalExtraFields(of: $0)[name] })?.text(decimals: name == "test_bpc" ? 3 : 2))
+            }
+            if !countsWindows {
+                cells.append(Spread(accuracies.map { 100 * (1 - $0) })?.text(decimals: 2))
+                cells.append(Spread(accuracies.map { 100 * $0 })?.text(decimals: 2))
+            }
+            cells.append(Spread(group.runs.compactMap { Self.finalTrainLoss(of: $0) }).map {
+                ReportNumberFormat.significant($0.mean) + " ± " + ReportNumberFormat.significant($0.standardDeviation, digits: 2)
+            })
+            cells.append(Spread(group.runs.compactMap { $0.summary?.seconds })?.text(decimals: 1))
             html += "<tr><td>\(Markup.escaped(group.name))</td>"
             html += cells.map { "<td>\(Markup.escaped($0 ?? "—"))</td>" }.joined() + "</tr>\n"
         }

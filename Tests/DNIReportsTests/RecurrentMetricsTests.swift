@@ -55,4 +55,28 @@ import Testing
         #expect(html.contains("backprop T=2 — window 20: ‖c‖ 1.5"))
         #expect(!html.contains("<th>Epochs</th>"))  // recurrent runs count windows
     }
+
+    /// The table counts windows: windows per second instead of samples, a run without a summary
+    /// (stopped by a check) shows its last report line and is named in a note, and runs over
+    /// seeds get the mean ± standard deviation of their lengths solved.
+    @Test func tableShowsWindowsStoppedRunsAndSeedSpreads() throws {
+        let text = """
+        {"event":"summary","task":"copy","method":"dni","seed":1,"train_loss":0.5,"test_loss":1.9,"test_accuracy":0.4,"seconds":50,"samples_per_second":128,"max_length_solved":4,"steps":100,"truncation":3}
+        {"event":"summary","task":"copy","method":"dni","seed":2,"train_loss":0.4,"test_loss":1.8,"test_accuracy":0.5,"seconds":40,"samples_per_second":160,"max_length_solved":5,"steps":100,"truncation":3}
+        {"event":"report","method":"dni","seed":1,"truncation":3,"window":100,"train_loss":0.5,"max_length_solved":4,"seconds":50}
+        {"event":"report","method":"dni","seed":2,"truncation":3,"window":100,"train_loss":0.4,"max_length_solved":5,"seconds":40}
+        {"event":"report","method":"dni","truncation":4,"auxiliary":true,"window":30,"train_loss":0.9,"max_length_solved":2,"curriculum_length":3,"seconds":0.3}
+        """
+        let runs = try MetricsReader.read(text: text, source: "copy.jsonl")
+        let stopped = try #require(runs.first { $0.name == "dni+aux T=4" })
+        #expect(stopped.summary == nil)
+        #expect(HTMLReport.finalExtraFields(of: stopped) == ["max_length_solved": 2, "steps": 30, "truncation": 4])
+        #expect(HTMLReport.finalTrainLoss(of: stopped) == 0.9)
+        let html = HTMLReport(runs: runs, title: "copy").render()
+        #expect(html.contains("<th>Windows/s</th>") && !html.contains("<th>Samples/s</th>"))
+        #expect(html.contains("<td>2.0</td>") && html.contains("<td class=\"best\">2.5</td>"))  // 100 windows in 50 s and 40 s
+        #expect(html.contains("No summary line (stopped, or not finished): dni+aux T=4 at window 30."))
+        #expect(html.contains("<th>max length solved</th>") && html.contains("4.50 ± 0.71"))
+        #expect(!html.contains("<h2>Over seeds</h2>\n<div class=\"table-scroll\"><table>\n<thead><tr><th>Method</th><th>Runs</th><th>Seeds</th><th>Test error"))
+    }
 }
