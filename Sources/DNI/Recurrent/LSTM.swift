@@ -43,6 +43,12 @@ public final class LSTM: RecurrentCell {
     /// `[T·B, 4H]`: ∂ℓ/∂a per step.
     private var gateGradients = Matrix.empty
     private var batch = 0
+    /// W packed once per window at step 0 for every step's z_t·W (``RecurrentCell`` lets the
+    /// parameters change only between windows).
+    private let packedWeight = PackedGEMMOperand()
+    /// W_hᵀ packed at the window's first backward step for every step's da·W_hᵀ.
+    private let packedHiddenWeightTransposed = PackedGEMMOperand()
+    private var hiddenWeightTransposedIsPacked = false
 
     /// A cell with `hiddenSize` units reading `inputSize` features per step.
     public init(inputSize: Int, hiddenSize: Int, generator: inout SeededGenerator,
@@ -96,13 +102,16 @@ public final class LSTM: RecurrentCell {
                 }
             }
         }
-        // a = z_t·W, then the gates, c_t and h_t in one pass per row.
+        // a = z_t·W (W packed once per window), then the gates, c_t and h_t in one pass per row.
         concatenated.withUnsafeBufferPointer { z in
             weight.value.withUnsafeBufferPointer { w in
+                if step == 0 {
+                    engine.pack(k: width, n: 4 * hidden, b: w.baseAddress!, ldb: 4 * hidden, into: packedWeight)
+                    hiddenWeightTransposedIsPacked = false
+                }
                 gates.withUnsafeMutableBufferPointer { a in
-                    engine.multiplyBlocks(m: batch, n: 4 * hidden, k: width,
-                                          a: z.baseAddress! + first * width, lda: width,
-                                          b: w.baseAddress!, ldb: 4 * hidden,
+                    engine.multiplyBlocks(m: batch, a: z.baseAddress! + first * width, lda: width,
+                                          packed: packedWeight, b: w.baseAddress!, ldb: 4 * hidden,
                                           c: a.baseAddress! + first * 4 * hidden, ldc: 4 * hidden)
                 }
             }
@@ -170,11 +179,16 @@ public final class LSTM: RecurrentCell {
         gateGradients.withUnsafeBufferPointer { da in
             weight.value.withUnsafeBufferPointer { w in
                 if needsStateGradient {
+                    let hiddenWeight = w.baseAddress! + input * 4 * hidden
+                    if !hiddenWeightTransposedIsPacked {
+                        engine.pack(transposeB: true, k: 4 * hidden, n: hidden, b: hiddenWeight, ldb: 4 * hidden,
+                                    into: packedHiddenWeightTransposed)
+                        hiddenWeightTransposedIsPacked = true
+                    }
                     stateGradient.withUnsafeMutableBufferPointer { dsPrevious in
-                    engine.multiplyBlocks(transposeB: true, m: batch, n: hidden, k: 4 * hidden,
-                                          a: da.baseAddress! + first * 4 * hidden, lda: 4 * hidden,
-                                          b: w.baseAddress! + input * 4 * hidden, ldb: 4 * hidden,
-                                          c: dsPrevious.baseAddress!, ldc: 2 * hidden)
+                        engine.multiplyBlocks(m: batch, a: da.baseAddress! + first * 4 * hidden, lda: 4 * hidden,
+                                              packed: packedHiddenWeightTransposed, b: hiddenWeight, ldb: 4 * hidden,
+                                              c: dsPrevious.baseAddress!, ldc: 2 * hidden)
                     }
                 }
                 if needsInputGradient {

@@ -37,6 +37,10 @@ public protocol RecurrentCell: AnyObject {
     /// s_{t+1} into `nextState` (resized to `[B, stateSize]`) and y_t into block t of ``outputs``,
     /// and saves what ``backward(step:outputGradients:nextStateGradient:stateGradient:needsStateGradient:needsInputGradient:)``
     /// of step t needs.
+    ///
+    /// Step 0 begins a window: until the next step 0 the cell may reuse work derived from its
+    /// parameters (an LSTM packs W once for the window's products), so parameters change only
+    /// between windows — after the window's backward and before its next step 0.
     func forward(step: Int, inputs: Matrix, state: Matrix, nextState: inout Matrix)
 
     /// Backward of step t, called for t = T−1 down to 0 after the forward steps: given

@@ -95,8 +95,13 @@ public struct PackedGEMM: GEMMKernel {
             return
         }
         let operands = Operands(transposeA: transposeA, transposeB: transposeB, k: k, alpha: alpha,
-                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
-        let strips = stripCount(m: m, n: n, k: k)
+                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, packedB: nil)
+        run(operands, m: m, n: n)
+    }
+
+    /// Runs `operands` (an `m × n` C) on this thread or cut into strips over the workers.
+    func run(_ operands: Operands, m: Int, n: Int) {
+        let strips = stripCount(m: m, n: n, k: operands.k)
         if strips == 1 {
             multiplyBlock(operands, rows: 0..<m, columns: 0..<n)
             return
@@ -157,32 +162,62 @@ public struct PackedGEMM: GEMMKernel {
         let b: UnsafePointer<Float>, ldb: Int
         let beta: Float
         let c: UnsafeMutablePointer<Float>, ldc: Int
+        /// op(B) already packed (``PackedGEMMOperand``): no strip packs B; nil packs as usual.
+        let packedB: PackedLayout?
+    }
+
+    /// Where the panels of an op(B) packed once lie (see ``PackedGEMMOperand``): column blocks of
+    /// `columnBlock` columns from column 0, each cut into the depth slices ``multiplyBlock``
+    /// uses; block b, slice starting at depth p, starts at `b·columnBlock·k + width_b·p`
+    /// (width_b: block b's columns rounded up to whole tiles), and its tile panels follow one
+    /// another, `16 × depth` floats each.
+    struct PackedLayout {
+        let panels: UnsafePointer<Float>
+        let n: Int
+        let columnBlock: Int
+
+        /// The packed panels of columns `start…` (a tile boundary inside block `start / columnBlock`)
+        /// in the depth slice `depthStart ..< depthStart + depthCount`.
+        func panels(columnStart start: Int, depthStart: Int, depthCount: Int, k: Int) -> UnsafePointer<Float> {
+            let block = start / columnBlock, blockStart = block * columnBlock
+            let width = GEMMBlocking.roundUp(min(columnBlock, n - blockStart), to: GEMMBlocking.tileColumns)
+            return panels + block * columnBlock * k + width * depthStart + (start - blockStart) * depthCount
+        }
     }
 
     /// C[rows, columns] = α·op(A)[rows, :]·op(B)[:, columns] + β·C[rows, columns], on this thread.
     private func multiplyBlock(_ operands: Operands, rows: Range<Int>, columns: Range<Int>) {
         let k = operands.k
         let rowBlock = min(blocking.rowBlock, GEMMBlocking.roundUp(rows.count, to: GEMMBlocking.tileRows))
-        let columnBlock = min(blocking.columnBlock, GEMMBlocking.roundUp(columns.count, to: GEMMBlocking.tileColumns))
-        // Equal depth slices (784 = 4 × 196, not 3 × 256 + 16): a thin last slice would pay
-        // a full load and store of C for little work.
-        let depthSlices = (k + blocking.depthBlock - 1) / blocking.depthBlock
-        let depthBlock = (k + depthSlices - 1) / depthSlices
+        let columnBlock = operands.packedB?.columnBlock
+            ?? min(blocking.columnBlock, GEMMBlocking.roundUp(columns.count, to: GEMMBlocking.tileColumns))
+        let depthBlock = depthBlock(k: k)
         let packedACount = rowBlock * depthBlock
-        let packedBCount = columnBlock * depthBlock
+        let packedBCount = operands.packedB == nil ? columnBlock * depthBlock : 0
         let instructionSet = instructionSet.cValue
         scratch.withBuffer(count: packedACount + packedBCount) { buffer in
             let packedA = buffer
-            let packedB = buffer + packedACount
-            for columnStart in stride(from: columns.lowerBound, to: columns.upperBound, by: columnBlock) {
-                let columnCount = min(columnBlock, columns.upperBound - columnStart)
+            var columnStart = columns.lowerBound
+            while columnStart < columns.upperBound {
+                // Packed once, blocks start at multiples of columnBlock from column 0; a strip
+                // may begin inside one.
+                let blockEnd = operands.packedB == nil
+                    ? columnStart + columnBlock : (columnStart / columnBlock + 1) * columnBlock
+                let columnCount = min(blockEnd, columns.upperBound) - columnStart
+                defer { columnStart += columnCount }
                 for depthStart in stride(from: 0, to: k, by: depthBlock) {
                     let depthCount = min(depthBlock, k - depthStart)
-                    let bBlock = operands.transposeB
-                        ? operands.b + columnStart * operands.ldb + depthStart
-                        : operands.b + depthStart * operands.ldb + columnStart
-                    dni_gemm_pack_b(instructionSet, operands.transposeB ? 1 : 0, Int64(depthCount),
-                                    Int64(columnCount), bBlock, Int64(operands.ldb), packedB)
+                    let packedB: UnsafePointer<Float>
+                    if let layout = operands.packedB {
+                        packedB = layout.panels(columnStart: columnStart, depthStart: depthStart, depthCount: depthCount, k: k)
+                    } else {
+                        let bBlock = operands.transposeB
+                            ? operands.b + columnStart * operands.ldb + depthStart
+                            : operands.b + depthStart * operands.ldb + columnStart
+                        dni_gemm_pack_b(instructionSet, operands.transposeB ? 1 : 0, Int64(depthCount),
+                                        Int64(columnCount), bBlock, Int64(operands.ldb), buffer + packedACount)
+                        packedB = UnsafePointer(buffer + packedACount)
+                    }
                     // β applies once, on the first slice of the depth; later slices accumulate.
                     let beta = depthStart == 0 ? operands.beta : 1
                     for rowStart in stride(from: rows.lowerBound, to: rows.upperBound, by: rowBlock) {
@@ -210,5 +245,13 @@ public struct PackedGEMM: GEMMKernel {
                 }
             }
         }
+    }
+
+    /// The depth of the slices a product of depth `k` is cut into: equal slices (784 = 4 × 196,
+    /// not 3 × 256 + 16), since a thin last slice would pay a full load and store of C for
+    /// little work.
+    func depthBlock(k: Int) -> Int {
+        let depthSlices = (k + blocking.depthBlock - 1) / blocking.depthBlock
+        return (k + depthSlices - 1) / depthSlices
     }
 }
