@@ -21,6 +21,8 @@ for seed in $seeds; do
     rows[copy-t3-dni-s$seed]="--task copy --truncation 3 --method dni --seed $seed"
     # The same-norm noise control: DNI's injected norm, random directions.
     rows[copy-t3-dni-noise-s$seed]="--task copy --truncation 3 --method dni --synthetic-gradient-noise --seed $seed"
+    # The linear synthesizer factored through 64 columns: the cheaper window.
+    rows[copy-t3-dni-rank64-s$seed]="--task copy --truncation 3 --method dni --synthesizer-rank 64 --seed $seed"
 done
 for t in 2 4 5; do
     rows[copy-t$t-bptt]="--task copy --truncation $t --method bptt"

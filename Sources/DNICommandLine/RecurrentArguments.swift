@@ -20,8 +20,17 @@ struct RecurrentArguments: ParsableArguments {
     @Flag(help: "Recurrent DNI, a control experiment: inject a random direction with the synthetic gradient's norm per stream instead of the synthetic gradient (docs/recurrent.md).")
     var syntheticGradientNoise = false
 
+    @Option(help: "Recurrent DNI, dni train: write the norms of the injected synthetic gradient, per window and stream, to FILE when the run ends (for --noise-norms; not with --checkpoint).")
+    var recordInjectedNorms: String?
+
+    @Option(help: "Recurrent DNI, dni train with --synthetic-gradient-noise: inject the norms recorded in FILE by --record-injected-norms (same task, seed, batch size and window budget) instead of this run's own.")
+    var noiseNorms: String?
+
     @Option(help: "Recurrent DNI, linear synthesizer: regress the prediction made one update earlier (stale) or M(s₀) recomputed when learning (recomputed). Default: recomputed for text, stale for copy and repeat-copy.")
     var synthesizerPrediction: SynthesizerPrediction?
+
+    @Option(help: "Recurrent DNI: factor the linear synthesizer through R columns, ĝ = (s·U)·V + b, for a cheaper window (default: the full map; docs/recurrent.md).")
+    var synthesizerRank: Int?
 
     @Option(help: "Recurrent tasks: windows a probe's true future gradient looks ahead (default 4).")
     var probeHorizon: Int?
@@ -56,6 +65,8 @@ extension RecurrentArguments {
             ("--report-every", reportEvery != nil), ("--evaluate-every", evaluateEvery != nil),
             ("--patience", patience != nil), ("--max-repeats", maxRepeats != nil),
             ("--synthesizer-prediction", synthesizerPrediction != nil),
+            ("--synthesizer-rank", synthesizerRank != nil),
+            ("--record-injected-norms", recordInjectedNorms != nil), ("--noise-norms", noiseNorms != nil),
             ("--synthetic-gradient-noise", syntheticGradientNoise),
         ]
         return flags.first { $0.1 }?.0
@@ -164,14 +175,30 @@ extension TrainingArguments {
             if let prediction = options.synthesizerPrediction {
                 experiment.synthesizerRecomputesPrediction = prediction == .recomputed
             }
+            // Like --aux, in a comparison the factored synthesizer is the DNI runs'.
+            if let rank = options.synthesizerRank, method == .dni || methods.count == 1 { experiment.synthesizerRank = rank }
             if let horizon = options.probeHorizon { experiment.probeHorizon = horizon }
             if let reportEvery = options.reportEvery {
                 guard reportEvery >= 1 else { throw InputError("--report-every must be at least 1, got \(reportEvery)") }
                 experiment.reportEvery = reportEvery
             }
+            // Like --aux: in a comparison these are the DNI runs' (and refused below: one file, one run).
+            let appliesToRun = method == .dni || methods.count == 1
+            experiment.recordsInjectedNorms = options.recordInjectedNorms != nil && appliesToRun
+            if let path = options.noiseNorms, appliesToRun {
+                // Read now, so that a bad file fails before any output (exit 2, naming it).
+                let tree = StateTree(sections: try CheckpointFile(contentsOf: path).sections)
+                experiment.noiseNorms = try InjectedNormRecord(tree: tree, path: path, batchSize: experiment.batchSize,
+                                                               windows: experiment.warmupWindows + experiment.windows)
+            }
             try experiment.validate()
-            return .recurrent(RecurrentPlan(experiment: experiment, showsTruncation: truncations.count > 1))
+            return .recurrent(RecurrentPlan(experiment: experiment, showsTruncation: truncations.count > 1,
+                                            injectedNormsPath: options.recordInjectedNorms))
         } } }
+        if plans.count > 1, let flag = options.recordInjectedNorms != nil ? "--record-injected-norms" : options.noiseNorms != nil ? "--noise-norms" : nil {
+            throw InputError("\(flag) takes one run's file; this command runs \(plans.count) (one method, seed and truncation with dni train)")
+        }
+        if let path = options.recordInjectedNorms { try ReportDestination.checkWritable(path, flag: "--record-injected-norms") }
         if task == .text, case .recurrent(let plan) = plans.first {
             // Read the text now, so that a bad file fails before any output.
             _ = try configuration.makeTask(batchSize: plan.experiment.batchSize, truncation: plan.experiment.truncation, seed: 0)

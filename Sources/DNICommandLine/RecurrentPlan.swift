@@ -8,6 +8,8 @@ struct RecurrentPlan {
     let experiment: RecurrentExperiment
     /// True when runs of several truncations share one output: the label then names T.
     var showsTruncation = false
+    /// `--record-injected-norms`: where the run's injected norms are written when it ends.
+    var injectedNormsPath: String?
 
     /// The run's name in text lines, tables and reports: `dni`, `dni+aux`, `dni+noise` (the
     /// same-norm noise control), or `dni T=3` when
@@ -28,8 +30,11 @@ struct RecurrentPlan {
         let threads = execution.threads ?? environmentValue("DNI_GEMM_THREADS").flatMap { Int($0) } ?? PackedGEMM.activeProcessorCount
         let engine = GEMMEngine(named: environmentValue("DNI_GEMM"), threads: threads)
         let name = label
-        return try experiment.run(engine: engine, interruptMonitor: interruptMonitor, checkpoints: checkpoints) { event in
+        var injectedNorms: InjectedNormRecord?
+        let summary = try experiment.run(engine: engine, interruptMonitor: interruptMonitor, checkpoints: checkpoints) { event in
             switch event {
+            case .injectedNorms(let record):
+                injectedNorms = record
             case .window(let index, let total, let loss):
                 onEvent(.step(epoch: 1, step: index, stepsPerEpoch: total, meanLoss: loss))
             case .report(let report):
@@ -63,6 +68,18 @@ struct RecurrentPlan {
                 onEvent(.line(json: line, text: text))
             }
         }
+        if let path = injectedNormsPath, let record = injectedNorms {
+            // The container of checkpoints (checked on reading), headed by what the norms are of.
+            var header = JSONLine(event: "injected_norms")
+            header.append("task", .string(experiment.task.name))
+            header.append("method", .string(experiment.method.rawValue))
+            header.append("seed", .integer(Int(truncatingIfNeeded: experiment.seed)))
+            header.append("truncation", .integer(experiment.truncation))
+            header.append("batch_size", .integer(experiment.batchSize))
+            header.append("windows", .integer(record.windows))
+            try CheckpointFile(header: Array(header.description.utf8), sections: record.stateTree.sections).write(to: path)
+        }
+        return summary
     }
 }
 

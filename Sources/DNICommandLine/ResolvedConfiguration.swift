@@ -61,7 +61,7 @@ struct ResolvedConfiguration {
                            ("initialization", .leaf(.string("zero"))),
                            ("learning_rate", Self.number(experiment.synthesizerLearningRate)),
                            ("optimizer", .leaf(.string("adam"))),
-                       ]))]
+                       ] + (experiment.synthesizerRank.map { [("rank", .leaf(.integer($0)))] } ?? [])))]
         }
         func optional(_ value: Int?) -> Value { .leaf(value.map { .integer($0) } ?? .null) }
         fields.append(("execution", .object([

@@ -36,6 +36,44 @@ import Testing
         #expect(summary["steps"] as? Int == 40)
     }
 
+    /// `--synthesizer-rank` trains and says so in the resolved configuration.
+    @Test func factoredSynthesizerRunsAndIsInTheConfiguration() throws {
+        let arguments = ["train", "--task", "copy", "--method", "dni", "--synthesizer-rank", "4", "--hidden", "16",
+                         "--batch-size", "8", "--steps", "30", "--json"]
+        let run = CapturedRun(arguments)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(try Self.summary(run)["steps"] as? Int == 30)
+        let config = CapturedRun(arguments + ["--print-config"])
+        #expect(config.status == 0, "\(config.standardError)")
+        #expect(config.standardOutput.contains("\"rank\":4") || config.standardOutput.contains("\"rank\": 4"), "\(config.standardOutput)")
+    }
+
+    /// `--record-injected-norms` writes a file that `--noise-norms` replays; bad uses exit 2.
+    @Test func injectedNormsRoundTrip() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dni-norms-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("norms.dni").path
+        let common = ["train", "--task", "copy", "--method", "dni", "--hidden", "16", "--batch-size", "8", "--steps", "40", "--json"]
+        let record = CapturedRun(common + ["--record-injected-norms", path])
+        #expect(record.status == 0, "\(record.standardError)")
+        let replay = CapturedRun(common + ["--synthetic-gradient-noise", "--noise-norms", path])
+        #expect(replay.status == 0, "\(replay.standardError)")
+        #expect(try Self.summary(replay)["noise_norms_replayed"] as? Int == 1)
+        for arguments in [
+            common + ["--synthetic-gradient-noise", "--noise-norms", path, "--steps", "41"],  // too few windows
+            common + ["--synthetic-gradient-noise", "--noise-norms", path, "--batch-size", "4"],
+            common + ["--noise-norms", path],  // without the control
+            common + ["--synthetic-gradient-noise", "--noise-norms", directory.appendingPathComponent("missing").path],
+            common + ["--record-injected-norms", path, "--checkpoint", directory.appendingPathComponent("c.dni").path],
+            ["compare", "--task", "copy", "--methods", "bptt,dni", "--hidden", "16", "--steps", "10", "--record-injected-norms", path],
+        ] {
+            let run = CapturedRun(arguments)
+            #expect(run.status == 2, "\(arguments): \(run.standardError)")
+            #expect(run.standardError.hasPrefix("dni: ") && run.standardError.split(separator: "\n").count == 1, "\(run.standardError)")
+        }
+    }
+
     @Test func repeatCopyRuns() throws {
         let run = CapturedRun(["train", "--task", "repeat-copy", "--method", "dni", "--hidden", "16", "--batch-size", "8",
                                "--steps", "30", "--json"])
@@ -54,6 +92,11 @@ import Testing
         ["train", "--task", "copy", "--execution", "pipelined"],
         ["train", "--task", "text", "--data", "/nonexistent/dni.txt"],
         ["train", "--task", "text", "--patience", "0"],
+        ["train", "--task", "copy", "--method", "bptt", "--synthesizer-rank", "8"],
+        ["train", "--task", "copy", "--method", "dni", "--synthesizer-rank", "0"],
+        ["train", "--task", "copy", "--method", "dni", "--hidden", "4", "--synthesizer-rank", "9"],
+        ["train", "--task", "copy", "--method", "dni", "--synthesizer-rank", "8", "--synthesizer-hidden-layers", "1"],
+        ["train", "--task", "mnist", "--synthesizer-rank", "8"],
     ])
     func badInputExitsWithTwo(_ arguments: [String]) {
         let run = CapturedRun(arguments)

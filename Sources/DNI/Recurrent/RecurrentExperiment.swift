@@ -33,6 +33,8 @@ public enum RecurrentEvent: Sendable {
     case report(RecurrentReport)
     /// A diagnostic probe ran.
     case probe(RecurrentProbeRecord)
+    /// The run ended and recorded its injected norms (``RecurrentExperiment/recordsInjectedNorms``).
+    case injectedNorms(InjectedNormRecord)
 }
 
 /// Running metrics over the last `reportEvery` windows.
@@ -78,6 +80,9 @@ public struct RecurrentExperiment: Sendable {
     public var synthesizerHiddenLayers = 0
     /// Units per synthesizer hidden layer.
     public var synthesizerHiddenSize = 1024
+    /// The linear synthesizer factored through this many columns (`--synthesizer-rank`; nil:
+    /// the full [stateSize × stateSize] map, the default). See ``RecurrentSynthesizer``.
+    public var synthesizerRank: Int?
     /// The linear synthesizer's regression uses M(s₀) recomputed at learning time (true) or the
     /// prediction M made at the previous window's end, one update earlier (false)
     /// (``RecurrentSynthesizer/recomputesPrediction``; `--synthesizer-prediction`). The default is
@@ -93,6 +98,13 @@ public struct RecurrentExperiment: Sendable {
     /// gradient points in a random direction (``SyntheticGradientNoiseControl``, seeded from
     /// ``seed``).
     public var injectsNoise = false
+    /// The replayed noise control (`--noise-norms`, needs ``injectsNoise``): inject DNI's
+    /// recorded norms window by window instead of this run's own λ‖ĝₙ‖.
+    public var noiseNorms: InjectedNormRecord?
+    /// Record the injected norms (`--record-injected-norms`, DNI only): the run ends with a
+    /// ``RecurrentEvent/injectedNorms(_:)`` event. Not with checkpoints: the record is kept in
+    /// memory until the run ends.
+    public var recordsInjectedNorms = false
     /// The budget: training windows.
     public var windows = 10_000
     /// Untimed windows before the timed ones (throughput measurements).
@@ -130,8 +142,24 @@ public struct RecurrentExperiment: Sendable {
         }
         if auxiliary, method != .dni { throw InputError("--aux (DNI + Aux) applies to --method dni only") }
         if injectsNoise, method != .dni { throw InputError("--synthetic-gradient-noise applies to --method dni only") }
+        if noiseNorms != nil, !injectsNoise { throw InputError("--noise-norms needs --synthetic-gradient-noise") }
+        if recordsInjectedNorms, method != .dni { throw InputError("--record-injected-norms applies to --method dni only") }
+        if let noiseNorms {
+            guard noiseNorms.batchSize == batchSize, noiseNorms.windows >= warmupWindows + windows else {
+                throw InputError("--noise-norms records \(noiseNorms.windows) windows of \(noiseNorms.batchSize) streams; this run trains \(warmupWindows + windows) windows of \(batchSize)")
+            }
+        }
         guard auxiliaryWeight >= 0, auxiliaryWeight.isFinite else {
             throw InputError("--aux-weight must be non-negative, got \(auxiliaryWeight)")
+        }
+        if let synthesizerRank {
+            guard method == .dni else { throw InputError("--synthesizer-rank applies to --method dni only") }
+            guard synthesizerHiddenLayers == 0 else {
+                throw InputError("--synthesizer-rank factors the linear synthesizer; it cannot be used with --synthesizer-hidden-layers \(synthesizerHiddenLayers)")
+            }
+            guard (1...(2 * hiddenSize)).contains(synthesizerRank) else {
+                throw InputError("--synthesizer-rank must be in 1...\(2 * hiddenSize) (the state's width), got \(synthesizerRank)")
+            }
         }
         guard windows >= 1 else { throw InputError("--steps must be at least 1, got \(windows)") }
         if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
@@ -148,6 +176,7 @@ public struct RecurrentExperiment: Sendable {
             var synthesizerGenerator = SeededGenerator(seed: seed &+ 0x5717_4e7e)
             synthesizer = RecurrentSynthesizer(
                 stateSize: cell.stateSize, hiddenLayers: synthesizerHiddenLayers, hiddenSize: synthesizerHiddenSize,
+                rank: synthesizerRank,
                 optimizer: Adam(learningRate: synthesizerLearningRate), generator: &synthesizerGenerator, engine: engine)
             synthesizer?.recomputesPrediction = synthesizerRecomputesPrediction
         }
@@ -159,7 +188,10 @@ public struct RecurrentExperiment: Sendable {
                                        optimizer: Adam(learningRate: learningRate), synthesizer: synthesizer,
                                        auxiliary: auxiliary, syntheticGradientScale: syntheticGradientScale,
                                        generator: &generator, engine: engine)
-        if injectsNoise { network.noiseControl = SyntheticGradientNoiseControl(seed: seed &+ 0x7015E) }
+        if injectsNoise {
+            network.noiseControl = SyntheticGradientNoiseControl(seed: seed &+ 0x7015E)
+            network.noiseControl?.replayedNorms = noiseNorms
+        }
         return network
     }
 
@@ -180,6 +212,12 @@ public struct RecurrentExperiment: Sendable {
         try validate()
         let task = try self.task.makeTask(batchSize: batchSize, truncation: truncation, seed: seed &+ 0x5eed)
         let network = makeNetwork(for: task, engine: engine)
+        if recordsInjectedNorms {
+            guard checkpoints.resume == nil && checkpoints.write == nil else {
+                throw InputError("--record-injected-norms cannot be combined with --checkpoint or --resume: the record is kept in memory until the run ends")
+            }
+            network.injectedNorms = InjectedNormRecord(batchSize: batchSize, capacity: warmupWindows + windows)
+        }
         let clock = ContinuousClock()
         var progress = RecurrentProgress()
         var runawayGuard = SynthesizerRunawayGuard()
@@ -242,6 +280,7 @@ public struct RecurrentExperiment: Sendable {
         }
         // At the end, or after a stop signal (the windows trained so far).
         try saveCheckpoint()
+        if let record = network.injectedNorms { onEvent(.injectedNorms(record)) }
         let seconds = progress.seconds, trained = progress.trained, recentLoss = progress.recentLoss
         let (fields, test) = try task.finish(network: network)
         var summary = TrainingSummary(
@@ -255,6 +294,7 @@ public struct RecurrentExperiment: Sendable {
             "synthetic_gradient_scale": method == .dni ? Double(syntheticGradientScale) : .nan,
             "auxiliary_weight": method == .dni && auxiliary ? Double(auxiliaryWeight) : .nan,
             "synthetic_gradient_noise": injectsNoise ? 1 : .nan,
+            "noise_norms_replayed": noiseNorms != nil ? 1 : .nan,
         ]) { first, _ in first }.filter { !$0.value.isNaN }
         summary.parametersSHA256 = network.parametersSHA256
         if checkpointsWritten > 0 {

@@ -38,6 +38,9 @@ public final class RecurrentNetwork {
     /// A control experiment (``SyntheticGradientNoiseControl``): the injected gradient keeps its
     /// norm per stream but points in a random direction. Nil: DNI itself.
     public var noiseControl: SyntheticGradientNoiseControl?
+    /// When set, every window appends the row norms of the gradient injected at its last state,
+    /// λ‖ĝₙ‖, before any noise control redirects it (`--record-injected-norms`).
+    public var injectedNorms: InjectedNormRecord?
     /// T, steps per window.
     public let truncation: Int
     /// Every parameter the optimizer updates (core, then readout).
@@ -113,6 +116,7 @@ public final class RecurrentNetwork {
             nextGradient.resize(rows: batchSize, columns: cell.stateSize)
             let scale = syntheticGradientScale
             prediction.map(into: &nextGradient) { scale * $0 }
+            injectedNorms?.append(rowNormsOf: nextGradient)
             noiseControl?.redirect(&nextGradient)
         } else {
             nextGradient.resize(rows: batchSize, columns: cell.stateSize)

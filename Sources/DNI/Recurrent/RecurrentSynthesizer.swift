@@ -6,7 +6,10 @@ import Linalg
 ///
 /// s: `[B, stateSize]` (an LSTM's `[h | c]`), ĝ: `[B, stateSize]`. The default is one linear map
 /// ĝ = s·W + b with W = 0 and b = 0 at the start, so training begins as plain truncated BPTT;
-/// `hiddenLayers > 0` puts ReLU layers before that zero-initialised output layer.
+/// `hiddenLayers > 0` puts ReLU layers before that zero-initialised output layer. `rank: r` keeps
+/// the map linear but factors it through r columns, ĝ = (s·U)·V + b with U drawn N(0, stateSize/r²)
+/// (see the initialiser) and V = 0: 2·stateSize·r weights instead of stateSize², so its products cost r/stateSize of the
+/// full map's per window (trained like the MLP, by recomputing M(s₀) when learning).
 ///
 /// Training is regression by L2 toward a bootstrapped target δ (the gradient that reached the
 /// next window's initial state, itself including that window's scaled synthetic gradient):
@@ -33,10 +36,23 @@ public final class RecurrentSynthesizer {
     public var recomputesPrediction = false
 
     /// A synthesizer for states of `stateSize` columns.
-    public init(stateSize: Int, hiddenLayers: Int = 0, hiddenSize: Int = 1024, optimizer: any Optimizer,
+    /// `rank` (nil: full) factors the linear synthesizer through that many columns; it needs
+    /// `hiddenLayers == 0`.
+    public init(stateSize: Int, hiddenLayers: Int = 0, hiddenSize: Int = 1024, rank: Int? = nil, optimizer: any Optimizer,
                 generator: inout SeededGenerator, engine: GEMMEngine = .default) {
+        precondition(rank == nil || (hiddenLayers == 0 && rank! >= 1), "a low-rank synthesizer is linear: rank ≥ 1, no hidden layers")
         var layers: [Dense] = []
         var width = stateSize
+        if let rank {
+            // The projection u = s·U: no bias, no nonlinearity. Adam moves every weight of V by
+            // about its step size, so a step moves ĝ = u·V by about ‖u‖₁·lr, and the full map's
+            // by ‖s‖₁·lr. U ~ N(0, stateSize/rank²) makes ‖u‖₁ ≈ ‖s‖₁: the factored map learns
+            // as fast as the full one at the same --synthesizer-learning-rate.
+            layers.append(Dense(inputSize: stateSize, outputSize: rank, bias: false,
+                                initialization: .normal(standardDeviation: Float(stateSize).squareRoot() / Float(rank)),
+                                generator: &generator, engine: engine))
+            width = rank
+        }
         for _ in 0..<hiddenLayers {
             layers.append(Dense(inputSize: width, outputSize: hiddenSize, initialization: .he, activation: .relu,
                                 generator: &generator, engine: engine))

@@ -10,19 +10,26 @@ import Linalg
 /// Window w's directions come from `SeededGenerator(seed: seed, stream: w)`, w counting every
 /// window the network trained (warm-up included), so a run resumed from a checkpoint that holds
 /// the count draws the same directions.
+///
+/// With ``replayedNorms`` (`--noise-norms`, recorded from a DNI run by `--record-injected-norms`)
+/// each row gets the norm DNI injected in that window and stream instead of λ‖ĝₙ‖ of this run's
+/// own synthesizer, whose predictions drift from DNI's once the two runs differ.
 public struct SyntheticGradientNoiseControl: Sendable, Equatable {
     /// The seed of the directions.
     public let seed: UInt64
     /// Windows trained so far: the stream of the next window's directions.
     public internal(set) var windows = 0
+    /// Norms to inject, window by window (nil: each row keeps its own norm).
+    public var replayedNorms: InjectedNormRecord?
 
     /// A control drawing its directions from `seed`.
     public init(seed: UInt64) { self.seed = seed }
 
     /// Replaces each row of `gradient` (`[B, stateSize]`) by a random direction of that row's
-    /// norm, and counts the window. Allocates nothing.
+    /// norm (or of the replayed norm), and counts the window. Allocates nothing.
     public mutating func redirect(_ gradient: inout Matrix) {
         var generator = SeededGenerator(seed: seed, stream: UInt64(windows))
+        let window = windows
         windows += 1
         let columns = gradient.columns
         gradient.withUnsafeMutableBufferPointer { values in
@@ -30,6 +37,10 @@ public struct SyntheticGradientNoiseControl: Sendable, Equatable {
                 let start = row * columns
                 var norm: Float = 0, drawnNorm: Float = 0
                 for column in 0..<columns { norm += values[start + column] * values[start + column] }
+                if let replayedNorms {
+                    let replayed = replayedNorms.norm(window: window, stream: row)
+                    norm = replayed * replayed
+                }
                 for column in 0..<columns {
                     let draw = generator.nextNormal()
                     values[start + column] = draw

@@ -58,6 +58,8 @@ import Testing
     @Test func dniVariantsResumeExactly() throws {
         try expectExactResume(Self.experiment(CopyTaskConfiguration(), .dni) { $0.synthesizerHiddenLayers = 1; $0.synthesizerHiddenSize = 8 },
                               comment: "MLP synthesizer")
+        try expectExactResume(Self.experiment(CopyTaskConfiguration(), .dni) { $0.synthesizerRank = 3 },
+                              comment: "factored synthesizer")
         try expectExactResume(Self.experiment(CopyTaskConfiguration(), .dni) { $0.auxiliary = true }, comment: "DNI + Aux")
         try expectExactResume(Self.experiment(CopyTaskConfiguration(), .dni) { $0.injectsNoise = true },
                               comment: "the same-norm noise control")
