@@ -76,7 +76,7 @@ extension DNICommand.Bench {
             }
         }
 
-        /// One `{"event":"gemm",…}` line (DESIGN.md §4).
+        /// One `{"event":"gemm",…}` line (docs/reports.md).
         func jsonLine(shape: GEMMBenchmarkShape, threads: Int, builtin: Double, blas: Double?, ratio: Double?) -> String {
             let blasText = blas.map { format($0, 2) } ?? "null"
             let ratioText = ratio.map { format($0, 3) } ?? "null"

@@ -22,7 +22,7 @@ public struct DNICommand: ParsableCommand {
     public init() {}
 
     /// Parses the process arguments, runs the chosen command and exits with the status of
-    /// DESIGN.md §4: 0 success, 1 training failed, 2 bad input — one line on standard error,
+    /// docs/errors.md: 0 success, 1 training failed, 2 bad input — one line on standard error,
     /// never a crash trace.
     public static func runAsMain(_ arguments: [String]? = nil) -> Never {
         // Ctrl-C and SIGTERM: finish the step, print the summary so far, exit 130/143. Not in a

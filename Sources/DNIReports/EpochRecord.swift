@@ -1,4 +1,4 @@
-/// The metrics of one training epoch, as written by `dni train --json` (DESIGN.md §4):
+/// The metrics of one training epoch, as written by `dni train --json` (docs/reports.md):
 /// `{"event":"epoch","epoch":3,"train_loss":0.12,"test_loss":0.15,"test_accuracy":0.97,"seconds":4.2}`.
 public struct EpochRecord: Sendable, Equatable {
     /// The epoch number (the trainer counts from 1).

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads the JSON Lines that `dni train --json` and `dni compare --json` write (DESIGN.md §4) and
+/// Reads the JSON Lines that `dni train --json` and `dni compare --json` write (docs/reports.md) and
 /// groups them into one `RunRecord` per method.
 ///
 /// Grouping: within one source, lines are grouped by their `"method"`. Lines without a method join

@@ -1,4 +1,4 @@
-/// The last line of a training run (DESIGN.md §4):
+/// The last line of a training run (docs/reports.md):
 /// `{"event":"summary","task":"mnist","method":"dni","execution":"sequential","epochs":10,"seed":1,
 /// "train_loss":…,"test_loss":…,"test_accuracy":…,"seconds":…,"samples_per_second":…}`.
 /// Every field is optional here so that partial summaries still make a report.

@@ -6,7 +6,7 @@ import Testing
 /// flag or file and the problem, and nothing on standard output. Each row of that table names
 /// the test here that checks it.
 @Suite struct BadInputTests {
-    /// Runs `dni arguments` and checks the DESIGN.md §4 contract for bad input.
+    /// Runs `dni arguments` and checks the docs/errors.md contract for bad input.
     static func expectBadInput(_ arguments: [String], saying expected: String,
                                sourceLocation: SourceLocation = #_sourceLocation) throws {
         let outcome = try DNIProcess.run(arguments)

@@ -1,7 +1,7 @@
 import DNICommandLine
 import Testing
 
-/// DESIGN.md §4: bad input exits 2 with one line; success exits 0.
+/// docs/errors.md: bad input exits 2 with one line; success exits 0.
 @Suite struct ExitStatusTests {
     @Test(arguments: [
         ["info", "--no-such-flag"],

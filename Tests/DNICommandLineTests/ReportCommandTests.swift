@@ -2,7 +2,7 @@ import DNICommandLine
 import Foundation
 import Testing
 
-/// `dni report`: writes the page, and bad input is exit status 2 (DESIGN.md §4).
+/// `dni report`: writes the page, and bad input is exit status 2 (docs/errors.md).
 @Suite struct ReportCommandTests {
     /// A fresh directory holding `files`, removed by the caller.
     static func directory(with files: [String: String]) throws -> URL {

@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func methodlessLinesJoinTheFilesOnlyMethod() throws {
-        // `dni train --json` names the method only in its summary line (DESIGN.md §4).
+        // `dni train --json` names the method only in its summary line (docs/reports.md).
         let text = """
         {"event":"epoch","epoch":1,"train_loss":0.5}
         {"event":"epoch","epoch":2,"train_loss":0.4}

@@ -2,7 +2,7 @@ import DNI
 import Linalg
 import Testing
 
-/// The promise of decoupled execution (DESIGN.md §2): with the same delay K (and, for locked
+/// The promise of decoupled execution (docs/decoupled-execution.md): with the same delay K (and, for locked
 /// methods, the same micro-batches), every executor computes the same bits as the sequential
 /// reference — whatever the grouping of stages onto threads and whatever the thread timing.
 @Suite struct DecoupledExecutionTests {

@@ -1,7 +1,7 @@
 /// Runs the training steps of a ``Network``: decides where each stage runs and how activations
 /// and bootstrapped targets travel between stages, never what a stage computes (that is
 /// `Stage+Steps.swift`). Every executor of a network with the same ``delay`` computes the same
-/// bits (DESIGN.md §2: staleness is a parameter, not an accident of timing).
+/// bits (docs/decoupled-execution.md: staleness is a parameter, not an accident of timing).
 public protocol Executor: AnyObject {
     /// The network whose stages it runs.
     var network: Network { get }

@@ -11,7 +11,7 @@ public enum ForwardMode: Sendable {
     case probe
 }
 
-/// A differentiable map with a hand-written backward pass (DESIGN.md §6).
+/// A differentiable map with a hand-written backward pass (docs/architecture.md).
 ///
 /// Activations are `[batch, features]` matrices. Gradients with respect to activations are
 /// *per example*: for a loss L = (1/B) Σₙ ℓₙ, backward receives and returns rows ∂ℓₙ/∂yₙ, so a

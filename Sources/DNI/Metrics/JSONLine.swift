@@ -1,5 +1,5 @@
 /// One flat JSON object with its keys in insertion order, written as a single line
-/// (the JSON Lines contract of DESIGN.md §4). Non-finite numbers are written as `null`.
+/// (the JSON Lines contract of docs/reports.md). Non-finite numbers are written as `null`.
 public struct JSONLine: Sendable, CustomStringConvertible {
     /// A JSON value of a flat object.
     public enum Value: Sendable, Equatable {

@@ -89,7 +89,7 @@ public final class RecurrentSynthesizer {
     /// synthesizer instead regresses the prediction it made at the previous window's end, whose
     /// last state is s₀ — ĝ = M′(s₀) for the parameters M′ had then, one update ago — so a window
     /// costs one product for ĝ and one for ∂L/∂W = (1/B)·s₀ᵀ·(ĝ − δ₀), instead of two forward
-    /// passes (the delay-1 synthesizer of DESIGN.md §2, which learns on what it predicted). The
+    /// passes (the delay-1 synthesizer of docs/decoupled-execution.md, which learns on what it predicted). The
     /// first window has no earlier prediction and does not update M.
     @discardableResult
     public func learn(target: Matrix) -> Double {

@@ -9,7 +9,7 @@ import Darwin
 #endif
 
 /// Stops a run that has diverged, naming the epoch, step, stage and quantity, instead of
-/// letting it train on at chance or print a loss of 10²⁰ and exit 0 (DESIGN.md §4: exit 1).
+/// letting it train on at chance or print a loss of 10²⁰ and exit 0 (docs/errors.md: exit 1).
 ///
 /// Cheap by construction: every step it looks at two numbers the step already computed, the
 /// task loss L and the synthesizers' regression loss L_M (which grows with the synthetic

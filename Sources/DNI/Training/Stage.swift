@@ -1,6 +1,6 @@
 import Linalg
 
-/// A block of layers trained as one unit (DESIGN.md §6): its layers, its optimizer, its own
+/// A block of layers trained as one unit (docs/architecture.md): its layers, its optimizer, its own
 /// random stream and, under DNI, the synthesizer Mᵢ that predicts the gradient of the loss with
 /// respect to its output.
 ///

@@ -1,7 +1,7 @@
 import Linalg
 
 /// The bootstrapped targets δᵢ that reached a stage's synthesizer from above and wait until the
-/// synthesizer's turn to learn from them (DESIGN.md §2: under delay K, Mᵢ learns from the target
+/// synthesizer's turn to learn from them (docs/decoupled-execution.md: under delay K, Mᵢ learns from the target
 /// of batch b just before it predicts for batch b + K).
 ///
 /// Targets arrive in batch order. Each is copied into a preallocated slot, so a message buffer
