@@ -23,15 +23,23 @@ for seed in $seeds; do
     rows[copy-t3-dni-noise-s$seed]="--task copy --truncation 3 --method dni --synthetic-gradient-noise --seed $seed"
     # The linear synthesizer factored through 64 columns: the cheaper window.
     rows[copy-t3-dni-rank64-s$seed]="--task copy --truncation 3 --method dni --synthesizer-rank 64 --seed $seed"
+    rows[copy-t3-dni-aux-s$seed]="--task copy --truncation 3 --method dni --aux --seed $seed"
+    # The replayed noise control needs DNI's norms (25 MB a run, kept out of git in .build/):
+    # run the norms row (the same run as copy-t3-dni-s$seed), then the replayed row.
+    rows[copy-t3-dni-norms-s$seed]="--task copy --truncation 3 --method dni --seed $seed --record-injected-norms .build/copy-t3-dni-s$seed.norms"
+    rows[copy-t3-dni-noise-replayed-s$seed]="--task copy --truncation 3 --method dni --synthetic-gradient-noise --noise-norms .build/copy-t3-dni-s$seed.norms --seed $seed"
 done
 for t in 2 4 5; do
     rows[copy-t$t-bptt]="--task copy --truncation $t --method bptt"
     rows[copy-t$t-dni]="--task copy --truncation $t --method dni"
     rows[copy-t$t-dni-aux]="--task copy --truncation $t --method dni --aux"
+    # β = 1, the default before: its synthesizer ran away at T = 4 and 5.
+    rows[copy-t$t-dni-aux-w1]="--task copy --truncation $t --method dni --aux --aux-weight 1"
 done
 rows[repeat-copy-t3-bptt]="--task repeat-copy --truncation 3 --method bptt"
 rows[repeat-copy-t3-dni]="--task repeat-copy --truncation 3 --method dni"
 rows[repeat-copy-t3-dni-aux]="--task repeat-copy --truncation 3 --method dni --aux"
+rows[repeat-copy-t3-dni-aux-w1]="--task repeat-copy --truncation 3 --method dni --aux --aux-weight 1"
 # What diverged in the PyTorch trial: the synthetic gradient injected unscaled.
 rows[copy-t3-dni-unscaled]="--task copy --truncation 3 --method dni --synthetic-gradient-scale 1"
 

@@ -14,7 +14,7 @@ struct RecurrentArguments: ParsableArguments {
     @Flag(help: "Recurrent DNI: DNI + Aux, the window's states also predict its synthetic gradient (docs/recurrent.md).")
     var aux = false
 
-    @Option(help: "Recurrent DNI + Aux: β, the weight of the auxiliary loss (default 1).")
+    @Option(help: "Recurrent DNI + Aux: β, the weight of the auxiliary loss (default 0.1).")
     var auxWeight: Float?
 
     @Flag(help: "Recurrent DNI, a control experiment: inject a random direction with the synthetic gradient's norm per stream instead of the synthetic gradient (docs/recurrent.md).")

@@ -91,9 +91,12 @@ public struct RecurrentExperiment: Sendable {
     /// DNI + Aux (`--aux`, DNI only): the window's states also predict its synthetic gradient
     /// (``FutureSyntheticGradientPredictor``).
     public var auxiliary = false
-    /// β, the weight of the auxiliary loss in the core's objective (`--aux-weight`). 1: the
-    /// paper gives none; we did not tune it.
-    public var auxiliaryWeight: Float = 1
+    /// β, the weight of the auxiliary loss in the core's objective (`--aux-weight`). The paper
+    /// gives none. 0.1, λ's default: the auxiliary gradient reaches δ₀, the synthesizer's own
+    /// target, so β damps that second bootstrap path as λ damps the injected gradient. With
+    /// β = 1 the synthesizer ran away on Copy at T = 4, 5 and on one seed of three at T = 3;
+    /// with 0.1 none did (docs/recurrent.md, "DNI + Aux with β = 0.1").
+    public var auxiliaryWeight: Float = 0.1
     /// The same-norm noise control (`--synthetic-gradient-noise`, DNI only): the injected
     /// gradient points in a random direction (``SyntheticGradientNoiseControl``, seeded from
     /// ``seed``).
