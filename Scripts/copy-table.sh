@@ -29,6 +29,13 @@ for seed in $seeds; do
     rows[copy-t3-dni-norms-s$seed]="--task copy --truncation 3 --method dni --seed $seed --record-injected-norms .build/copy-t3-dni-s$seed.norms"
     rows[copy-t3-dni-noise-replayed-s$seed]="--task copy --truncation 3 --method dni --synthetic-gradient-noise --noise-norms .build/copy-t3-dni-s$seed.norms --seed $seed"
 done
+for t in 2 4; do
+    # More seeds for the T = 2 and 4 rows (seed 1 is the row without a suffix).
+    for seed in 2 3; do
+        rows[copy-t$t-bptt-s$seed]="--task copy --truncation $t --method bptt --seed $seed"
+        rows[copy-t$t-dni-s$seed]="--task copy --truncation $t --method dni --seed $seed"
+    done
+done
 for t in 2 4 5; do
     rows[copy-t$t-bptt]="--task copy --truncation $t --method bptt"
     rows[copy-t$t-dni]="--task copy --truncation $t --method dni"

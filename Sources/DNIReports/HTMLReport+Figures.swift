@@ -42,18 +42,25 @@ extension HTMLReport {
                 quantity: "test error", value: { $0.testErrorPercent },
                 format: { ReportNumberFormat.fixed($0, decimals: 2) + " %" }),
             "Test error per epoch (%), 100 · (1 − test accuracy)")
+        // A recurrent run's ĝ is the gradient from beyond the window, at the carried state.
+        let recurrent = isRecurrentOnly
+        let unit = recurrent ? "window" : "step"
+        let truth = recurrent ? "g" : "∂L/∂h"
+        let truthText = recurrent
+            ? "the true gradient from the next windows at the state the window ends with (backpropagated over the probe's horizon)"
+            : "the true gradient ∂L/∂h at each stage's output"
         add(probeChart(
-                title: "Synthetic-gradient cosine vs step", yAxisTitle: "Cosine similarity cos(ĝ, ∂L/∂h)",
+                title: "Synthetic-gradient cosine vs \(unit)", yAxisTitle: "Cosine similarity cos(ĝ, \(truth))",
                 scale: .linear, referenceLines: [0], quantity: "cosine", value: { $0.cosine }),
-            "Synthetic-gradient cosine vs step: cosine similarity between the synthetic gradient ĝ "
-                + "and the true gradient ∂L/∂h at each stage's output; 1 is a perfect direction")
+            "Synthetic-gradient cosine vs \(unit): cosine similarity between the synthetic gradient ĝ "
+                + "and \(truthText); 1 is a perfect direction")
         add(probeChart(
-                title: "Synthetic-gradient norm ratio vs step", yAxisTitle: "Norm ratio ‖ĝ‖ / ‖∂L/∂h‖",
+                title: "Synthetic-gradient norm ratio vs \(unit)", yAxisTitle: "Norm ratio ‖ĝ‖ / ‖\(truth)‖",
                 scale: .automatic, referenceLines: [1], quantity: "norm ratio",
                 // A ratio of 0 is a synthesizer that still predicts exactly zero (its last layer starts
                 // at zero): left out, so that a log axis can show the ratios that span decades.
                 value: { probe in probe.normRatio.flatMap { $0 > 0 ? $0 : nil } }),
-            "Synthetic-gradient norm ratio vs step: ‖ĝ‖ / ‖∂L/∂h‖ per stage; 1 is the true magnitude "
+            "Synthetic-gradient norm ratio vs \(unit): ‖ĝ‖ / ‖\(truth)‖\(recurrent ? "" : " per stage"); 1 is the true magnitude "
                 + "(probes where the synthesizer still predicts exactly zero are left out)")
         // Line up the y axes of all figures, as in a multi-panel figure.
         let plotLeft = figures.map(\.chart.requiredPlotLeft).max() ?? 0
@@ -92,6 +99,7 @@ extension HTMLReport {
         value: (ProbeRecord) -> Double?
     ) -> LineChart {
         var series: [LineChart.Series] = []
+        let unit = isRecurrentOnly ? "window" : "step"
         for (index, group) in runGroups().enumerated() {
             let stages = Array(Set(group.runs.flatMap(\.probedStages))).sorted()
             for (stageIndex, stage) in stages.enumerated() {
@@ -104,16 +112,21 @@ extension HTMLReport {
                 }
                 let line = Self.series(
                     name: label, curves: curves, style: .indexed(color: index, dash: stageIndex),
-                    tooltip: { x, text in "\(label) — step \(Int(x)): \(quantity) \(text)" },
+                    tooltip: { x, text in "\(label) — \(unit) \(Int(x)): \(quantity) \(text)" },
                     format: { ReportNumberFormat.significant($0) })
                 if let line { series.append(line) }
             }
         }
         // A recurrent run's probes are taken between windows: its step is the window.
-        let recurrent = runs.allSatisfy { $0.epochs.isEmpty && !($0.windows.isEmpty && $0.stateProbes.isEmpty) }
         return LineChart(
-            title: title, xAxisTitle: recurrent ? "Training window" : "Training step", yAxisTitle: yAxisTitle,
+            title: title, xAxisTitle: isRecurrentOnly ? "Training window" : "Training step", yAxisTitle: yAxisTitle,
             series: series, yScale: scale, referenceLines: referenceLines)
+    }
+
+    /// Whether every run is a recurrent one (windows or recurrent probes, no epochs): probes are
+    /// then drawn against the window and ĝ is the gradient from beyond it.
+    var isRecurrentOnly: Bool {
+        runs.allSatisfy { $0.epochs.isEmpty && !($0.windows.isEmpty && $0.stateProbes.isEmpty) }
     }
 
     /// The runs grouped by name, in first-seen order: one group per method, holding one run per

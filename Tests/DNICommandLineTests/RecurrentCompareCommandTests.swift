@@ -54,7 +54,7 @@ import Testing
                                "--report", path, "--probe-every", "20"] + Self.small)
         #expect(run.status == 0, "\(run.standardError)")
         let html = try String(contentsOfFile: path, encoding: .utf8)
-        for title in ["Cell-state norm vs window", "Saturated forget gates vs window", "Synthetic-gradient cosine vs step"] {
+        for title in ["Cell-state norm vs window", "Saturated forget gates vs window", "Synthetic-gradient cosine vs window"] {
             #expect(html.contains(title), "no chart \(title)")
         }
         for name in ["backprop T=2", "dni T=3"] {
