@@ -60,7 +60,7 @@ import Testing
         for name in ["backprop T=2", "dni T=3"] {
             #expect(html.contains("\(name) — window 40: ‖c‖"), "no ‖c‖ point for \(name)")
         }
-        #expect(html.contains("dni T=3, stage 1 — step 20: cosine"))
+        #expect(html.contains("dni T=3, stage 1 — window 20: cosine"))
         #expect(!html.contains("Training step"))  // every chart's x axis counts windows
         #expect(!html.contains("backprop T=2, stage 1"))  // BPTT has no synthetic gradient
         #expect(html.contains("<title>copy: backprop vs dni, T = 2, 3</title>"))
