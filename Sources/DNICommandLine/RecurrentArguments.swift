@@ -167,23 +167,23 @@ extension TrainingArguments {
             if let truncation { experiment.truncation = truncation }
             if let scale = options.syntheticGradientScale { experiment.syntheticGradientScale = scale }
             if options.auxWeight != nil && !options.aux { throw InputError("--aux-weight needs --aux") }
-            // In a comparison --aux applies to the DNI runs; a lone --method bptt --aux is refused.
-            experiment.auxiliary = options.aux && (method == .dni || methods.count == 1)
+            // In a comparison the DNI-only options (--aux, the noise control and its norms, the
+            // factored synthesizer, recording) apply to the DNI runs; a lone --method bptt with one
+            // of them is refused.
+            let appliesToRun = method == .dni || methods.count == 1
+            experiment.auxiliary = options.aux && appliesToRun
             if let weight = options.auxWeight { experiment.auxiliaryWeight = weight }
-            // Like --aux, in a comparison the control applies to the DNI runs.
-            experiment.injectsNoise = options.syntheticGradientNoise && (method == .dni || methods.count == 1)
+            experiment.injectsNoise = options.syntheticGradientNoise && appliesToRun
             if let prediction = options.synthesizerPrediction {
                 experiment.synthesizerRecomputesPrediction = prediction == .recomputed
             }
-            // Like --aux, in a comparison the factored synthesizer is the DNI runs'.
-            if let rank = options.synthesizerRank, method == .dni || methods.count == 1 { experiment.synthesizerRank = rank }
+            if let rank = options.synthesizerRank, appliesToRun { experiment.synthesizerRank = rank }
             if let horizon = options.probeHorizon { experiment.probeHorizon = horizon }
             if let reportEvery = options.reportEvery {
                 guard reportEvery >= 1 else { throw InputError("--report-every must be at least 1, got \(reportEvery)") }
                 experiment.reportEvery = reportEvery
             }
-            // Like --aux: in a comparison these are the DNI runs' (and refused below: one file, one run).
-            let appliesToRun = method == .dni || methods.count == 1
+            // One file, one run: refused below in a comparison.
             experiment.recordsInjectedNorms = options.recordInjectedNorms != nil && appliesToRun
             if let path = options.noiseNorms, appliesToRun {
                 // Read now, so that a bad file fails before any output (exit 2, naming it).

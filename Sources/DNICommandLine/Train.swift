@@ -47,9 +47,9 @@ extension DNICommand {
             }
             if let report { try ReportDestination.checkWritable(report) }
             try checkpointing.validate(execution: execution)
-            if case .recurrent(let recurrent) = plan, recurrent.injectedNormsPath != nil,
-               checkpointing.checkpoint != nil || checkpointing.resume != nil {
-                throw InputError("--record-injected-norms cannot be combined with --checkpoint or --resume: the record is kept in memory until the run ends")
+            if case .recurrent(let recurrent) = plan {
+                // Before any output (the run checks it again).
+                try recurrent.experiment.checkRecording(checkpointed: checkpointing.checkpoint != nil || checkpointing.resume != nil)
             }
             var stored = CheckpointArguments.storable(Array(invocation.dropFirst()))
             // Data found through $DNI_DATA is named, so that a resumed run reads it without it.

@@ -55,8 +55,6 @@ extension HTMLReport {
         // Task and execution are in the subtitle; a column of them is worth its width only when
         // the runs differ.
         let subtitled: Set<String> = ["Task", "Execution"]
-        // Recurrent runs count windows (the `steps` column), not epochs.
-        let countsWindows = !runs.isEmpty && runs.allSatisfy { !$0.windows.isEmpty }
         return columns.filter { column in
             if countsWindows && (column.heading == "Epochs" || column.heading == "Samples/s") { return false }
             let texts = runs.map(column.text)
@@ -64,6 +62,10 @@ extension HTMLReport {
             return !subtitled.contains(column.heading) || Set(texts).count > 1
         }
     }
+
+    /// Whether the table counts windows (the `steps` column), not epochs: every run is a
+    /// recurrent one with report lines.
+    var countsWindows: Bool { !runs.isEmpty && runs.allSatisfy { !$0.windows.isEmpty } }
 
     /// The extra numeric fields of the run's summary, or without a summary, of its last epoch or,
     /// for a recurrent run (one stopped by a check, or cut short), of its last report line: the
@@ -141,7 +143,6 @@ extension HTMLReport {
         let results = ["max_length_solved", "test_bpc"].filter { name in
             groups.contains { $0.runs.contains { Self.finalExtraFields(of: $0)[name] != nil } }
         }
-        let countsWindows = runs.allSatisfy { !$0.windows.isEmpty }
         for name in results { html += "<th>\(Markup.escaped(name.replacingOccurrences(of: "_", with: " ")))</th>" }
         if !countsWindows { html += "<th>Test error (%)</th><th>Test accuracy (%)</th>" }
         html += "<th>Train loss</th><th>Seconds</th></tr></thead>\n<tbody>\n"

@@ -60,16 +60,26 @@ public struct InjectedNormRecord: Sendable, Equatable {
         } catch {
             throw InputError("\(path): \(error.description) (not a record of injected norms: write one with --record-injected-norms)")
         }
-        guard matrix.columns == batchSize else {
-            throw InputError("\(path): records \(matrix.columns) streams per window, this run has --batch-size \(batchSize)")
-        }
-        guard matrix.rows >= windows else {
-            throw InputError("\(path): records \(matrix.rows) windows, this run trains \(windows) (warm-up included)")
-        }
         if let bad = matrix.storage.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
-            throw InputError("\(path): the norm of window \(bad / batchSize + 1), stream \(bad % batchSize + 1) is \(matrix.storage[bad]), not a finite non-negative number")
+            throw InputError("\(path): the norm of window \(bad / matrix.columns + 1), stream \(bad % matrix.columns + 1) is \(matrix.storage[bad]), not a finite non-negative number")
         }
-        self.batchSize = batchSize
+        self.batchSize = matrix.columns
         norms = matrix.storage
+        do {
+            try check(batchSize: batchSize, windows: windows)
+        } catch {
+            throw InputError("\(path): \(error.description)")
+        }
+    }
+
+    /// Checks that the record serves a run of `batchSize` streams training `windows` windows
+    /// (warm-up included).
+    public func check(batchSize: Int, windows: Int) throws(InputError) {
+        guard self.batchSize == batchSize else {
+            throw InputError("records \(self.batchSize) streams per window, this run has --batch-size \(batchSize)")
+        }
+        guard self.windows >= windows else {
+            throw InputError("records \(self.windows) windows, this run trains \(windows) (warm-up included)")
+        }
     }
 }

@@ -148,8 +148,10 @@ public struct RecurrentExperiment: Sendable {
         if noiseNorms != nil, !injectsNoise { throw InputError("--noise-norms needs --synthetic-gradient-noise") }
         if recordsInjectedNorms, method != .dni { throw InputError("--record-injected-norms applies to --method dni only") }
         if let noiseNorms {
-            guard noiseNorms.batchSize == batchSize, noiseNorms.windows >= warmupWindows + windows else {
-                throw InputError("--noise-norms records \(noiseNorms.windows) windows of \(noiseNorms.batchSize) streams; this run trains \(warmupWindows + windows) windows of \(batchSize)")
+            do {
+                try noiseNorms.check(batchSize: batchSize, windows: warmupWindows + windows)
+            } catch {
+                throw InputError("--noise-norms \(error.description)")
             }
         }
         guard auxiliaryWeight >= 0, auxiliaryWeight.isFinite else {
@@ -167,6 +169,14 @@ public struct RecurrentExperiment: Sendable {
         guard windows >= 1 else { throw InputError("--steps must be at least 1, got \(windows)") }
         if let probeEvery, probeEvery < 1 { throw InputError("--probe-every must be at least 1, got \(probeEvery)") }
         guard probeHorizon >= 1 else { throw InputError("--probe-horizon must be at least 1, got \(probeHorizon)") }
+    }
+
+    /// Refuses ``recordsInjectedNorms`` on a run that saves or resumes checkpoints: the record is
+    /// kept in memory until the run ends, so a resumed run would lose its first part.
+    public func checkRecording(checkpointed: Bool) throws(InputError) {
+        if recordsInjectedNorms && checkpointed {
+            throw InputError("--record-injected-norms cannot be combined with --checkpoint or --resume: the record is kept in memory until the run ends")
+        }
     }
 
     /// The network these settings describe, for `task`.
@@ -216,9 +226,7 @@ public struct RecurrentExperiment: Sendable {
         let task = try self.task.makeTask(batchSize: batchSize, truncation: truncation, seed: seed &+ 0x5eed)
         let network = makeNetwork(for: task, engine: engine)
         if recordsInjectedNorms {
-            guard checkpoints.resume == nil && checkpoints.write == nil else {
-                throw InputError("--record-injected-norms cannot be combined with --checkpoint or --resume: the record is kept in memory until the run ends")
-            }
+            try checkRecording(checkpointed: checkpoints.resume != nil || checkpoints.write != nil)
             network.injectedNorms = InjectedNormRecord(batchSize: batchSize, capacity: warmupWindows + windows)
         }
         let clock = ContinuousClock()

@@ -36,10 +36,11 @@ public struct SyntheticGradientNoiseControl: Sendable, Equatable {
             for row in 0..<(values.count / max(1, columns)) {
                 let start = row * columns
                 var norm: Float = 0, drawnNorm: Float = 0
-                for column in 0..<columns { norm += values[start + column] * values[start + column] }
                 if let replayedNorms {
                     let replayed = replayedNorms.norm(window: window, stream: row)
                     norm = replayed * replayed
+                } else {
+                    for column in 0..<columns { norm += values[start + column] * values[start + column] }
                 }
                 for column in 0..<columns {
                     let draw = generator.nextNormal()

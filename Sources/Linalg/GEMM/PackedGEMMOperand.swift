@@ -21,6 +21,8 @@ public final class PackedGEMMOperand {
     public private(set) var transposeB = false
     /// The kernel's column block when packed (blocks of op(B) columns from column 0).
     private(set) var columnBlock = 0
+    /// The depth of the slices the panels were packed in (the packing kernel's, for this k).
+    private(set) var depthBlock = 0
     /// Whether panels hold a packed op(B) (false with kernels that do not pack).
     public private(set) var isPacked = false
 
@@ -56,6 +58,7 @@ public final class PackedGEMMOperand {
         self.n = n
         self.transposeB = transposeB
         self.columnBlock = columnBlock
+        self.depthBlock = depthBlock
         isPacked = true
     }
 
@@ -78,6 +81,9 @@ extension PackedGEMM {
     func multiply(transposeA: Bool, m: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                   packed: PackedGEMMOperand, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let n = packed.n, k = packed.k
+        precondition(depthBlock(k: k) == packed.depthBlock
+                     && min(blocking.columnBlock, GEMMBlocking.roundUp(n, to: GEMMBlocking.tileColumns)) == packed.columnBlock,
+                     "the operand was packed by a kernel with other cache blocks")
         if m <= 0 { return }
         if alpha == 0 {
             scale(c: c, m: m, n: n, ldc: ldc, beta: beta)
